@@ -1,0 +1,249 @@
+//! Parsing a response head, in linear time however the bytes arrive.
+//!
+//! The first attempt hands the whole buffer to httparse, which is what
+//! happens for nearly every real response (the head arrives in one read).
+//! If that attempt finds the head incomplete, [`BlockScanner`] takes over
+//! and looks at each new byte once until the blank line arrives; httparse
+//! then runs once more on the complete head. Either way each byte is parsed
+//! at most twice and scanned at most once, and the limits are enforced on
+//! every line before the head is complete.
+//!
+//! Errors do not depend on how the input was split: an httparse error is
+//! only reported once the scanner has seen the whole head (or a limit error
+//! in an earlier line), exactly as when the head arrives byte by byte.
+
+use super::headers::{collect_fields, unfold, Headers};
+use super::scan::{BlockEnd, BlockLimits, BlockScanner};
+use super::Limits;
+use crate::ErrorKind;
+use bytes::BytesMut;
+use http::{StatusCode, Version};
+use std::mem::MaybeUninit;
+
+/// A parsed response head, before it is classified by status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParsedHead {
+    pub version: Version,
+    pub status: StatusCode,
+    /// The reason phrase's place in the head's bytes.
+    pub reason: (usize, usize),
+    pub headers: Headers,
+}
+
+/// Incremental parser state for one response head.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HeadParser {
+    scanner: BlockScanner,
+    tried_whole: bool,
+}
+
+/// The stack room for parsed fields; more is allocated only when
+/// `max_headers` is set above it.
+const STACK_FIELDS: usize = 128;
+
+/// A head failure: what and where (offset into the buffer).
+pub(crate) type HeadError = (ErrorKind, usize);
+
+impl HeadParser {
+    /// Tries to parse a complete head from the front of `buf`; on success
+    /// removes it from `buf`.
+    pub fn parse(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+        examined: &mut u64,
+    ) -> Result<Option<ParsedHead>, HeadError> {
+        let block_limits = BlockLimits {
+            start_line: Some(limits.max_line_size),
+            field: limits.max_field_size,
+            max_fields: limits.max_headers,
+            max_fields_reported: limits.max_headers,
+        };
+        if !self.tried_whole {
+            self.tried_whole = true;
+            *examined += buf.len() as u64;
+            // On an incomplete head or an error, fall through to scanning,
+            // which decides when the head is complete or which limit error
+            // comes first.
+            if let Ok(Some(parsed)) = run_httparse(buf, limits) {
+                // Only a head longer than the smallest line limit can hold
+                // an over-long line; check those lines.
+                if parsed.len > limits.max_line_size.min(limits.max_field_size) {
+                    let mut scanner = BlockScanner::head();
+                    match scanner.scan(&buf[..parsed.len], &block_limits, examined)? {
+                        Some(end) if end.len == parsed.len => {}
+                        _ => return Err((ErrorKind::InvalidHeader, 0)),
+                    }
+                }
+                return Ok(Some(finish(buf, parsed)));
+            }
+        }
+        let Some(BlockEnd { len, .. }) = self.scanner.scan(buf, &block_limits, examined)? else {
+            return Ok(None);
+        };
+        *examined += len as u64;
+        match run_httparse(&buf[..len], limits)? {
+            Some(parsed) if parsed.len == len => Ok(Some(finish(buf, parsed))),
+            _ => Err((ErrorKind::InvalidHeader, 0)),
+        }
+    }
+}
+
+/// httparse's result as offsets, so the buffer can be mutated afterwards.
+struct Parsed {
+    len: usize,
+    version: Version,
+    status: StatusCode,
+    reason: (usize, usize),
+    fields: Vec<super::headers::RawField>,
+    folded: bool,
+}
+
+fn run_httparse(buf: &[u8], limits: &Limits) -> Result<Option<Parsed>, HeadError> {
+    // Strict first: without obs-fold no value can hold a line break, so the
+    // values need no second look. Only a head httparse refuses strictly is
+    // parsed again with obs-fold allowed (and then searched for folds).
+    match run_httparse_with(buf, limits, false) {
+        Err(_) => run_httparse_with(buf, limits, true),
+        done => done,
+    }
+}
+
+fn run_httparse_with(
+    buf: &[u8],
+    limits: &Limits,
+    allow_fold: bool,
+) -> Result<Option<Parsed>, HeadError> {
+    let mut config = httparse::ParserConfig::default();
+    config.allow_obsolete_multiline_headers_in_responses(allow_fold);
+    let mut stack: [MaybeUninit<httparse::Header<'_>>; STACK_FIELDS] =
+        [const { MaybeUninit::uninit() }; STACK_FIELDS];
+    let mut heap = Vec::new();
+    let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= STACK_FIELDS {
+        &mut stack[..limits.max_headers]
+    } else {
+        heap.resize_with(limits.max_headers, MaybeUninit::uninit);
+        &mut heap
+    };
+    let mut response = httparse::Response::new(&mut []);
+    let len = match config.parse_response_with_uninit_headers(&mut response, buf, slots) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err((httparse_error(e, limits), 0)),
+    };
+    let version = match response.version {
+        Some(0) => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
+    let code = response.code.unwrap_or(0);
+    // httparse reads any three digits; a status below 100 is no status.
+    let status = match StatusCode::from_u16(code) {
+        Ok(status) if code >= 100 => status,
+        _ => return Err((ErrorKind::InvalidStatusLine, 0)),
+    };
+    let (fields, folded) = collect_fields(buf, response.headers, limits.max_field_size, allow_fold)
+        .map_err(|kind| (kind, 0))?;
+    Ok(Some(Parsed {
+        len,
+        version,
+        status,
+        reason: reason_range(buf),
+        fields,
+        folded,
+    }))
+}
+
+/// Parses a complete trailer section (its blank line included) with the
+/// same rules as head fields, obs-fold unfolding included. httparse parses
+/// folded fields only after a status line, so one is put in front: a copy,
+/// but trailers are rare and small.
+pub(crate) fn parse_trailer_block(block: &[u8], limits: &Limits) -> Result<Headers, ErrorKind> {
+    const STATUS_LINE: &[u8] = b"HTTP/1.1 200 \r\n";
+    let mut buf = BytesMut::with_capacity(STATUS_LINE.len() + block.len());
+    buf.extend_from_slice(STATUS_LINE);
+    buf.extend_from_slice(block);
+    match run_httparse(&buf, limits) {
+        Ok(Some(parsed)) if parsed.len == buf.len() => Ok(finish(&mut buf, parsed).headers),
+        Ok(_) => Err(ErrorKind::InvalidHeader),
+        Err((kind, _)) => Err(kind),
+    }
+}
+
+/// The reason phrase's place, read off the raw status line (httparse gives
+/// an empty reason when it holds obs-text, but the bytes are kept here).
+fn reason_range(buf: &[u8]) -> (usize, usize) {
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(0);
+    let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
+    let end = if end > start && buf[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    };
+    // "HTTP/1.1 200" is 12 bytes; a reason starts after one more space.
+    let reason_start = (start + 13).min(end);
+    (reason_start, end)
+}
+
+fn httparse_error(e: httparse::Error, limits: &Limits) -> ErrorKind {
+    match e {
+        httparse::Error::Status | httparse::Error::Version | httparse::Error::NewLine => {
+            ErrorKind::InvalidStatusLine
+        }
+        httparse::Error::TooManyHeaders => ErrorKind::TooManyHeaders {
+            limit: limits.max_headers,
+        },
+        _ => ErrorKind::InvalidHeader,
+    }
+}
+
+/// Splits the head off `buf` and builds its parts, sharing the bytes.
+fn finish(buf: &mut BytesMut, mut parsed: Parsed) -> ParsedHead {
+    let mut block = buf.split_to(parsed.len);
+    if parsed.folded {
+        unfold(&mut block, &mut parsed.fields);
+    }
+    ParsedHead {
+        version: parsed.version,
+        status: parsed.status,
+        reason: parsed.reason,
+        headers: Headers::new(block.freeze(), parsed.fields),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_whole(input: &[u8]) -> Result<Option<ParsedHead>, HeadError> {
+        let mut buf = BytesMut::from(input);
+        HeadParser::default().parse(&mut buf, &Limits::default(), &mut 0)
+    }
+
+    #[test]
+    fn reason_keeps_obs_text() {
+        let head = parse_whole(b"HTTP/1.1 200 Gr\xfc\xdf Gott\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.headers.block_slice(head.reason), b"Gr\xfc\xdf Gott");
+        let head = parse_whole(b"\r\nHTTP/1.1 404\r\n\r\n").unwrap().unwrap();
+        assert_eq!(head.headers.block_slice(head.reason), b"");
+    }
+
+    #[test]
+    fn obs_fold_is_unfolded() {
+        let head = parse_whole(b"HTTP/1.1 200 OK\r\nX: a\r\n  b\r\nY: c\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        let fields: Vec<_> = head.headers.iter_raw().collect();
+        assert_eq!(fields, [(&b"X"[..], &b"a b"[..]), (&b"Y"[..], &b"c"[..])]);
+    }
+
+    #[test]
+    fn status_below_100_is_refused() {
+        let err = parse_whole(b"HTTP/1.1 099 No\r\n\r\n").unwrap_err();
+        assert_eq!(err.0, ErrorKind::InvalidStatusLine);
+    }
+}

@@ -1,0 +1,265 @@
+//! Received header fields: raw bytes in order, and an `http::HeaderMap` view.
+
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use std::fmt;
+use std::sync::OnceLock;
+
+/// Where one field's name and value lie in the block's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawField {
+    pub name: (u32, u32),
+    pub value: (u32, u32),
+}
+
+/// The header fields of a response head, or of a chunked body's trailer
+/// section, exactly as received.
+///
+/// The fields keep their order, their original name case and their raw
+/// value bytes (for aiohttp's `raw_headers`); all of them point into one
+/// shared [`Bytes`] holding the received block, so no field is copied.
+/// The [`http::HeaderMap`] view is built on first use of [`Headers::map`]:
+/// framing decisions do not need it, and a caller that only reads a header
+/// or two can use [`Headers::get`] without building it at all.
+///
+/// ```
+/// use ahttp_proto::h1::{ClientConnection, Event, RequestHead};
+/// use bytes::BytesMut;
+/// use http::{Method, Version};
+///
+/// let mut conn = ClientConnection::new();
+/// let head = RequestHead::new(&Method::GET, "/", Version::HTTP_11, [("Host", "example.com")]);
+/// conn.send_request(head, std::time::Instant::now(), &mut BytesMut::new()).unwrap();
+/// let mut buf = BytesMut::from(&b"HTTP/1.1 200 OK\r\nX-Id: 7\r\nContent-Length: 0\r\n\r\n"[..]);
+/// let Event::Response(head) = conn.decode(&mut buf).unwrap() else { panic!() };
+/// assert_eq!(head.headers().get("x-id"), Some(&b"7"[..]));
+/// assert_eq!(head.headers().map()["x-id"], "7");
+/// let raw: Vec<_> = head.headers().iter_raw().collect();
+/// assert_eq!(raw[0], (&b"X-Id"[..], &b"7"[..]));
+/// ```
+#[derive(Clone, Default)]
+pub struct Headers {
+    block: Bytes,
+    fields: Vec<RawField>,
+    /// Boxed so that a head moves cheaply until the map is wanted.
+    map: OnceLock<Box<HeaderMap>>,
+}
+
+impl Headers {
+    pub(crate) fn new(block: Bytes, fields: Vec<RawField>) -> Self {
+        Headers {
+            block,
+            fields,
+            map: OnceLock::new(),
+        }
+    }
+
+    /// Number of fields (a repeated name counts once per line).
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// True when there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Bytes of the received block, by offsets found while parsing.
+    pub(crate) fn block_slice(&self, (start, end): (usize, usize)) -> &[u8] {
+        &self.block[start..end]
+    }
+
+    fn name_of(&self, field: &RawField) -> &[u8] {
+        &self.block[field.name.0 as usize..field.name.1 as usize]
+    }
+
+    fn value_of(&self, field: &RawField) -> &[u8] {
+        &self.block[field.value.0 as usize..field.value.1 as usize]
+    }
+
+    /// The fields in received order as (name, value) bytes, name in its
+    /// original case, value without surrounding whitespace.
+    pub fn iter_raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.fields
+            .iter()
+            .map(|f| (self.name_of(f), self.value_of(f)))
+    }
+
+    /// The first value of `name` (compared case-insensitively), without
+    /// building the header map.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|f| self.value_of(f))
+    }
+
+    /// Every value of `name` in received order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.fields
+            .iter()
+            .filter(move |f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|f| self.value_of(f))
+    }
+
+    /// The fields as an [`http::HeaderMap`], built on first call and then
+    /// kept. Values share the received bytes.
+    pub fn map(&self) -> &HeaderMap {
+        self.map.get_or_init(|| Box::new(self.build_map()))
+    }
+
+    /// The fields as an owned [`http::HeaderMap`].
+    pub fn into_map(mut self) -> HeaderMap {
+        match self.map.take() {
+            Some(map) => *map,
+            None => self.build_map(),
+        }
+    }
+
+    fn build_map(&self) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(self.fields.len());
+        for field in &self.fields {
+            // The parser admitted only token names and values without
+            // control bytes, which is exactly what these constructors accept,
+            // so neither can fail (a test feeds every byte to both to prove
+            // it); should one ever fail, the field is left out of the map
+            // rather than panicking, and stays in `iter_raw`.
+            let Ok(name) = HeaderName::from_bytes(self.name_of(field)) else {
+                continue;
+            };
+            let value = self
+                .block
+                .slice(field.value.0 as usize..field.value.1 as usize);
+            let Ok(value) = HeaderValue::from_maybe_shared(value) else {
+                continue;
+            };
+            map.append(name, value);
+        }
+        map
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter_raw().map(|(n, v)| {
+                (
+                    String::from_utf8_lossy(n).into_owned(),
+                    String::from_utf8_lossy(v).into_owned(),
+                )
+            }))
+            .finish()
+    }
+}
+
+impl PartialEq for Headers {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter_raw().eq(other.iter_raw())
+    }
+}
+
+impl Eq for Headers {}
+
+/// Collects httparse's fields (values already trimmed by httparse) as
+/// offsets into `base`, checking the field size limit. When `may_fold`
+/// (httparse ran with obs-fold allowed), also says whether any value holds
+/// a fold that [`unfold`] must rewrite.
+pub(crate) fn collect_fields(
+    base: &[u8],
+    parsed: &[httparse::Header<'_>],
+    max_field_size: usize,
+    may_fold: bool,
+) -> Result<(Vec<RawField>, bool), crate::ErrorKind> {
+    // Offsets are u32 to keep fields small; a head that large is far past
+    // any sensible limit.
+    if base.len() > u32::MAX as usize {
+        return Err(crate::ErrorKind::HeaderFieldTooLong {
+            limit: max_field_size,
+        });
+    }
+    let origin = base.as_ptr() as usize;
+    let mut folded = false;
+    let mut fields = Vec::with_capacity(parsed.len());
+    for h in parsed {
+        let (name, value) = (h.name.as_bytes(), h.value);
+        // A name longer than http's HeaderName allows could not be mapped.
+        if name.len() + value.len() > max_field_size || name.len() > u16::MAX as usize {
+            return Err(crate::ErrorKind::HeaderFieldTooLong {
+                limit: max_field_size.min(u16::MAX as usize),
+            });
+        }
+        folded |= may_fold && memchr::memchr2(b'\r', b'\n', value).is_some();
+        let name_start = (name.as_ptr() as usize - origin) as u32;
+        let value_start = (value.as_ptr() as usize - origin) as u32;
+        fields.push(RawField {
+            name: (name_start, name_start + name.len() as u32),
+            value: (value_start, value_start + value.len() as u32),
+        });
+    }
+    Ok((fields, folded))
+}
+
+/// Rewrites every obs-fold (a line ending followed by spaces or tabs) inside
+/// the values to a single space, in place, as RFC 9112 section 5.2 asks of a
+/// user agent and as h11 does; the value's range shrinks accordingly.
+pub(crate) fn unfold(block: &mut BytesMut, fields: &mut [RawField]) {
+    for field in fields {
+        let (start, end) = (field.value.0 as usize, field.value.1 as usize);
+        let mut write = start;
+        let mut read = start;
+        while read < end {
+            let b = block[read];
+            if b == b'\r' || b == b'\n' {
+                block[write] = b' ';
+                write += 1;
+                read += 1;
+                while read < end && matches!(block[read], b'\r' | b'\n' | b' ' | b'\t') {
+                    read += 1;
+                }
+            } else {
+                block[write] = b;
+                write += 1;
+                read += 1;
+            }
+        }
+        field.value.1 = write as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte httparse admits in a header name or value is accepted by
+    /// `http`'s constructors, so the lazily built map never drops a field.
+    #[test]
+    fn http_accepts_every_byte_httparse_admits() {
+        for b in 0u8..=255 {
+            let head = [b"HTTP/1.1 200 OK\r\nX".as_slice(), &[b], b": v\r\n\r\n"].concat();
+            let mut hs = [httparse::EMPTY_HEADER; 4];
+            let mut resp = httparse::Response::new(&mut hs);
+            if let Ok(httparse::Status::Complete(_)) = resp.parse(&head) {
+                let name = resp.headers[0].name.as_bytes();
+                assert!(HeaderName::from_bytes(name).is_ok(), "name byte {b:#x}");
+            }
+            let head = [b"HTTP/1.1 200 OK\r\nX: a".as_slice(), &[b], b"b\r\n\r\n"].concat();
+            let mut hs = [httparse::EMPTY_HEADER; 4];
+            let mut resp = httparse::Response::new(&mut hs);
+            if let Ok(httparse::Status::Complete(_)) = resp.parse(&head) {
+                let value = resp.headers[0].value;
+                assert!(HeaderValue::from_bytes(value).is_ok(), "value byte {b:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn unfold_collapses_each_fold_to_one_space() {
+        let mut block = BytesMut::from(&b"a \r\n \t b\n\tc"[..]);
+        let mut fields = [RawField {
+            name: (0, 0),
+            value: (0, block.len() as u32),
+        }];
+        unfold(&mut block, &mut fields);
+        assert_eq!(&block[..fields[0].value.1 as usize], b"a  b c");
+    }
+}
