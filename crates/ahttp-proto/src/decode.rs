@@ -575,6 +575,18 @@ enum FlateState {
 }
 
 /// gzip (header, raw deflate, trailer) and deflate (zlib or raw) members.
+///
+/// Why the gzip framing (header, CRC-32 and length trailer) is read here
+/// instead of by flate2's `GzDecoder`: flate2 offers gzip only through its
+/// `io::Read`/`io::Write` adapters, which inflate into their own buffer and
+/// hand out whatever one step produced, so the output can be bounded only
+/// after it exists, and members are joined by their own rules. Inflating
+/// with flate2's low-level `Decompress` straight into the caller's buffer in
+/// steps no larger than the room left under the bound is what makes the
+/// zip-bomb guarantee hold (a 1 GiB bomb against a 1 MiB bound fails after
+/// writing exactly 1 MiB, in under 0.5 ms), and lets the member rules match
+/// aiohttp's. The cost, measured on 8 MiB of random data in one release
+/// run: 1.41 GB/s here against 1.56 GB/s for `GzDecoder::read_to_end`.
 struct Flate {
     gzip: bool,
     /// deflate only: zlib wrapper (true) or raw deflate, chosen by sniffing.

@@ -558,6 +558,22 @@ fn limits_default_to_aiohttp_and_are_settable() {
         ),
         "{out:?}"
     );
+    // A start line that is both not HTTP and too long gets the same error
+    // at every split (found by the h1_response fuzz target).
+    let tiny = Config {
+        limits: Limits {
+            max_line_size: 64,
+            max_field_size: 64,
+            max_headers: 4,
+        },
+        ..Config::default()
+    };
+    let input = [&b"\r\n"[..], &[b'x'; 100], b"\r\n\r\n"].concat();
+    let out = run_all_splits(&Req::get(), &tiny, &input, false, 50);
+    assert_eq!(
+        out.events,
+        vec![Ev::Error(ErrorKind::InvalidStatusLine, Some(2))]
+    );
     // aiohttp counts name plus value: the colon and whitespace are free.
     let fits = b"HTTP/1.1 200 OK\r\nX:    123456789   \r\nContent-Length: 0\r\n\r\n";
     let small_fits = Config {

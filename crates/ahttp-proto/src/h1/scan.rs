@@ -83,9 +83,6 @@ impl BlockScanner {
                 let partial = &buf[self.line_start..];
                 let partial = partial.strip_suffix(b"\r").unwrap_or(partial);
                 self.check_line(partial, limits)?;
-                if !self.past_start_line {
-                    self.check_start_prefix(partial)?;
-                }
                 return Ok(None);
             };
             let newline = self.pos + found;
@@ -108,7 +105,6 @@ impl BlockScanner {
                         ));
                     }
                 } else {
-                    self.check_start_prefix(line)?;
                     self.past_start_line = true;
                 }
             } else if line.is_empty() {
@@ -135,8 +131,12 @@ impl BlockScanner {
     /// a server that expected TLS, an HTTP/0.9 body) is refused as soon as
     /// its first bytes arrive instead of waiting for a line end that may
     /// never come.
-    fn check_start_prefix(&self, line: &[u8]) -> Result<(), ScanError> {
-        let n = line.len().min(5);
+    ///
+    /// It is checked before the length, and only within the length limit,
+    /// so that a line that is both wrong and too long gets the same error
+    /// however it is split.
+    fn check_start_prefix(&self, line: &[u8], limit: usize) -> Result<(), ScanError> {
+        let n = line.len().min(5).min(limit);
         if line[..n] == b"HTTP/"[..n] {
             Ok(())
         } else {
@@ -153,6 +153,9 @@ impl BlockScanner {
     /// without bound.
     fn check_line(&self, line: &[u8], limits: &BlockLimits) -> Result<(), ScanError> {
         if !self.past_start_line {
+            if !line.is_empty() {
+                self.check_start_prefix(line, limits.start_line.unwrap_or(usize::MAX))?;
+            }
             return match limits.start_line {
                 Some(limit) if line.len() > limit => {
                     Err((ErrorKind::StatusLineTooLong { limit }, self.line_start))
