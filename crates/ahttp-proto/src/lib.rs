@@ -29,3 +29,8 @@ pub use error::{Error, ErrorKind, RequestField, Result};
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// docs/sans-io.md's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/sans-io.md")]
+pub struct SansIoDoctests;
