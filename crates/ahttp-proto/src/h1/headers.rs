@@ -69,11 +69,11 @@ impl Headers {
         &self.block[start..end]
     }
 
-    fn name_of(&self, field: &RawField) -> &[u8] {
+    fn name_of(&self, field: RawField) -> &[u8] {
         &self.block[field.name.0 as usize..field.name.1 as usize]
     }
 
-    fn value_of(&self, field: &RawField) -> &[u8] {
+    fn value_of(&self, field: RawField) -> &[u8] {
         &self.block[field.value.0 as usize..field.value.1 as usize]
     }
 
@@ -82,7 +82,7 @@ impl Headers {
     pub fn iter_raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
         self.fields
             .iter()
-            .map(|f| (self.name_of(f), self.value_of(f)))
+            .map(|&f| (self.name_of(f), self.value_of(f)))
     }
 
     /// The first value of `name` (compared case-insensitively), without
@@ -90,16 +90,16 @@ impl Headers {
     pub fn get(&self, name: &str) -> Option<&[u8]> {
         self.fields
             .iter()
-            .find(|f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
-            .map(|f| self.value_of(f))
+            .find(|&&f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|&f| self.value_of(f))
     }
 
     /// Every value of `name` in received order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.fields
             .iter()
-            .filter(move |f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
-            .map(|f| self.value_of(f))
+            .filter(move |&&f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|&f| self.value_of(f))
     }
 
     /// The fields as an [`http::HeaderMap`], built on first call and then
@@ -118,7 +118,7 @@ impl Headers {
 
     fn build_map(&self) -> HeaderMap {
         let mut map = HeaderMap::with_capacity(self.fields.len());
-        for field in &self.fields {
+        for &field in &self.fields {
             // The parser admitted only token names and values without
             // control bytes, which is exactly what these constructors accept,
             // so neither can fail (a test feeds every byte to both to prove
@@ -179,21 +179,26 @@ pub(crate) fn collect_fields(
     }
     let origin = base.as_ptr() as usize;
     let mut folded = false;
-    let mut fields = Vec::with_capacity(parsed.len());
-    for h in parsed {
+    let mut too_long = false;
+    let mut to_raw = |h: &httparse::Header<'_>| {
         let (name, value) = (h.name.as_bytes(), h.value);
         // A name longer than http's HeaderName allows could not be mapped.
-        if name.len() + value.len() > max_field_size || name.len() > u16::MAX as usize {
-            return Err(crate::ErrorKind::HeaderFieldTooLong {
-                limit: max_field_size.min(u16::MAX as usize),
-            });
-        }
+        too_long |= name.len() + value.len() > max_field_size || name.len() > u16::MAX as usize;
         folded |= may_fold && memchr::memchr2(b'\r', b'\n', value).is_some();
         let name_start = (name.as_ptr() as usize - origin) as u32;
         let value_start = (value.as_ptr() as usize - origin) as u32;
-        fields.push(RawField {
+        RawField {
             name: (name_start, name_start + name.len() as u32),
             value: (value_start, value_start + value.len() as u32),
+        }
+    };
+    // A plain Vec: storing the index inline in the head was tried and cost
+    // more instructions in moves than the allocation it saved (callgrind,
+    // response_head_10_fields: 3719 against 3575 per head).
+    let fields: Vec<RawField> = parsed.iter().map(&mut to_raw).collect();
+    if too_long {
+        return Err(crate::ErrorKind::HeaderFieldTooLong {
+            limit: max_field_size.min(u16::MAX as usize),
         });
     }
     Ok((fields, folded))

@@ -852,11 +852,13 @@ struct ResponseFraming {
 impl ResponseFraming {
     fn of(head: &ResponseHead) -> std::result::Result<Self, ErrorKind> {
         let mut content_length: Option<u64> = None;
+        let mut te_present = false;
         let mut te_last: Option<bool> = None;
         let mut te_codings = 0usize;
         let mut close = false;
         let mut keep_alive = false;
         for (name, value) in head.headers.iter_raw() {
+            // One length compare rules out nearly every other field.
             match name.len() {
                 14 if name.eq_ignore_ascii_case(b"content-length") => {
                     for item in value.split(|&b| b == b',') {
@@ -868,6 +870,7 @@ impl ResponseFraming {
                     }
                 }
                 17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                    te_present = true;
                     for item in value.split(|&b| b == b',') {
                         let item = item.trim_ascii();
                         if !item.is_empty() {
@@ -877,21 +880,23 @@ impl ResponseFraming {
                     }
                 }
                 10 if name.eq_ignore_ascii_case(b"connection") => {
-                    close |= encode::list_contains(value, b"close");
-                    keep_alive |= encode::list_contains(value, b"keep-alive");
+                    for token in value.split(|&b| b == b',') {
+                        let token = token.trim_ascii();
+                        close |= token.eq_ignore_ascii_case(b"close");
+                        keep_alive |= token.eq_ignore_ascii_case(b"keep-alive");
+                    }
                 }
                 _ => {}
             }
+        }
+        if te_present && te_last.is_none() {
+            // A Transfer-Encoding field that names no coding at all.
+            return Err(ErrorKind::UnsupportedTransferCoding);
         }
         let mut keep_alive = match head.version {
             Version::HTTP_10 => keep_alive && !close,
             _ => !close,
         };
-        let te_present = te_last.is_some() || head.headers.get("transfer-encoding").is_some();
-        if te_present && te_last.is_none() {
-            // A Transfer-Encoding field that names no coding at all.
-            return Err(ErrorKind::UnsupportedTransferCoding);
-        }
         let (chunked, close_delimited) = match te_last {
             Some(true) if te_codings > 1 => return Err(ErrorKind::UnsupportedTransferCoding),
             Some(true) => (true, false),
@@ -901,17 +906,13 @@ impl ResponseFraming {
         };
         // Both framings at once, or chunked on HTTP/1.0, hint at smuggling
         // (RFC 9112 6.1, 6.3): decode by Transfer-Encoding, then close.
-        if te_last.is_some() && (content_length.is_some() || head.version == Version::HTTP_10) {
+        if te_present && (content_length.is_some() || head.version == Version::HTTP_10) {
             keep_alive = false;
         }
         Ok(ResponseFraming {
             chunked,
             close_delimited,
-            content_length: if te_last.is_some() {
-                None
-            } else {
-                content_length
-            },
+            content_length: if te_present { None } else { content_length },
             keep_alive,
         })
     }
