@@ -14,21 +14,11 @@
 
 use super::headers::{collect_fields, unfold, Headers};
 use super::scan::{BlockEnd, BlockLimits, BlockScanner};
-use super::Limits;
+use super::{Limits, ResponseHead};
 use crate::ErrorKind;
 use bytes::BytesMut;
 use http::{StatusCode, Version};
 use std::mem::MaybeUninit;
-
-/// A parsed response head, before it is classified by status.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ParsedHead {
-    pub version: Version,
-    pub status: StatusCode,
-    /// The reason phrase's place in the head's bytes.
-    pub reason: (usize, usize),
-    pub headers: Headers,
-}
 
 /// Incremental parser state for one response head.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +42,7 @@ impl HeadParser {
         buf: &mut BytesMut,
         limits: &Limits,
         examined: &mut u64,
-    ) -> Result<Option<ParsedHead>, HeadError> {
+    ) -> Result<Option<ResponseHead>, HeadError> {
         let block_limits = BlockLimits {
             start_line: Some(limits.max_line_size),
             field: limits.max_field_size,
@@ -200,12 +190,12 @@ fn httparse_error(e: httparse::Error, limits: &Limits) -> ErrorKind {
 }
 
 /// Splits the head off `buf` and builds its parts, sharing the bytes.
-fn finish(buf: &mut BytesMut, mut parsed: Parsed) -> ParsedHead {
+fn finish(buf: &mut BytesMut, mut parsed: Parsed) -> ResponseHead {
     let mut block = buf.split_to(parsed.len);
     if parsed.folded {
         unfold(&mut block, &mut parsed.fields);
     }
-    ParsedHead {
+    ResponseHead {
         version: parsed.version,
         status: parsed.status,
         reason: parsed.reason,
@@ -217,7 +207,7 @@ fn finish(buf: &mut BytesMut, mut parsed: Parsed) -> ParsedHead {
 mod tests {
     use super::*;
 
-    fn parse_whole(input: &[u8]) -> Result<Option<ParsedHead>, HeadError> {
+    fn parse_whole(input: &[u8]) -> Result<Option<ResponseHead>, HeadError> {
         let mut buf = BytesMut::from(input);
         HeadParser::default().parse(&mut buf, &Limits::default(), &mut 0)
     }

@@ -51,7 +51,7 @@ use crate::chunked::{ChunkedDecoder, ChunkedEvent};
 use crate::{Error, ErrorKind, Result};
 use bytes::{Bytes, BytesMut};
 use encode::{BodyFraming, RequestInfo};
-use head::{HeadParser, ParsedHead};
+use head::HeadParser;
 use http::{Method, StatusCode, Version};
 use std::time::{Duration, Instant};
 
@@ -205,15 +205,6 @@ impl ResponseHead {
                 .then(|| secs.trim().parse().ok().map(Duration::from_secs))?
         })
     }
-
-    fn from_parsed(parsed: ParsedHead) -> Self {
-        ResponseHead {
-            version: parsed.version,
-            status: parsed.status,
-            reason: parsed.reason,
-            headers: parsed.headers,
-        }
-    }
 }
 
 /// Parses one response head from the front of `buf` on its own, without a
@@ -236,7 +227,6 @@ pub fn parse_response_head(buf: &mut BytesMut, limits: &Limits) -> Result<Option
     let mut examined = 0;
     HeadParser::default()
         .parse(buf, limits, &mut examined)
-        .map(|head| head.map(ResponseHead::from_parsed))
         .map_err(|(kind, at)| Error::at(kind, at as u64))
 }
 
@@ -725,8 +715,7 @@ impl ClientConnection {
     }
 
     /// Classifies a complete head and sets up body framing (RFC 9112 6.3).
-    fn on_head(&mut self, head: ParsedHead) -> std::result::Result<Event, ErrorKind> {
-        let head = ResponseHead::from_parsed(head);
+    fn on_head(&mut self, head: ResponseHead) -> std::result::Result<Event, ErrorKind> {
         let status = head.status.as_u16();
         let Some(request) = self.request else {
             return Err(ErrorKind::UnexpectedData);
