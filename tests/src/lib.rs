@@ -1,1 +1,3 @@
-//! Integration tests live in tests/.
+//! Cross-crate tests for ahttp. The client suite (`tests/client.rs`) runs
+//! every test on tokio, async-std and smol against the servers of
+//! `ahttp-testserver`.

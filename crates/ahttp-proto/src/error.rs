@@ -126,7 +126,12 @@ pub enum ErrorKind {
     InvalidFormField(&'static str),
     /// An unknown Content-Transfer-Encoding for a multipart part.
     UnsupportedTransferEncoding(String),
-    // ----- Server-Sent Events and WebSocket are added by their modules -----
+    // ----- Server-Sent Events -----
+    /// A Server-Sent Events line longer than the decoder's limit.
+    SseLineTooLong {
+        /// The limit that was exceeded.
+        limit: usize,
+    },
 }
 
 /// The part of a request that held a refused byte.
@@ -201,6 +206,7 @@ impl Error {
                 | ErrorKind::ChunkLineTooLong { .. }
                 | ErrorKind::ChunkSizeTooLarge
                 | ErrorKind::DecodedTooLarge { .. }
+                | ErrorKind::SseLineTooLong { .. }
         )
     }
 
@@ -293,6 +299,12 @@ impl fmt::Display for ErrorKind {
             InvalidFormField(why) => write!(f, "invalid form field: {why}"),
             UnsupportedTransferEncoding(enc) => {
                 write!(f, "unsupported content-transfer-encoding {enc:?}")
+            }
+            SseLineTooLong { limit } => {
+                write!(
+                    f,
+                    "event-stream line longer than the limit of {limit} bytes"
+                )
             }
         }
     }

@@ -13,6 +13,9 @@
 //! - [`multipart`]: the multipart/form-data writer and `FormData`.
 //! - [`decode`]: streaming content decoding (gzip, deflate, br, zstd) with
 //!   a bound on the decoded size.
+//! - [`sse`]: the Server-Sent Events (`text/event-stream`) decoder.
+//! - [`pool`]: the connection pool's policy (limits, waiters, idle expiry,
+//!   retries) over an injected clock; the client carries out its decisions.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -22,6 +25,8 @@ mod error;
 pub mod form;
 pub mod h1;
 pub mod multipart;
+pub mod pool;
+pub mod sse;
 
 pub use error::{Error, ErrorKind, RequestField, Result};
 

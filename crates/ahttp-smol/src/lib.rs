@@ -1,5 +1,94 @@
-//! ahttp on the smol runtime: implements ahttp's `Runtime` trait for smol and
-//! re-exports the client with that runtime filled in (being built).
+//! ahttp on the smol runtime.
+//!
+//! [`SmolRuntime`] implements [`ahttp::Runtime`] with smol's building
+//! blocks (async-io, async-net, blocking); the client types are
+//! re-exported with it filled in.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+// The impls spell out `impl Future + Send` as the trait does, so the Send
+// bound the client relies on is visible where it is met.
+#![allow(clippy::manual_async_fn)]
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Instant;
 
 pub use ahttp::*;
+
+/// The smol implementation of [`ahttp::Runtime`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SmolRuntime;
+
+impl ahttp::Runtime for SmolRuntime {
+    type TcpStream = async_net::TcpStream;
+    #[cfg(unix)]
+    type UnixStream = async_net::unix::UnixStream;
+    type Sleep = async_io::Timer;
+
+    fn connect_tcp(
+        &self,
+        addr: SocketAddr,
+        local_addr: Option<SocketAddr>,
+    ) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
+        async move {
+            let stream = match local_addr {
+                None => async_net::TcpStream::connect(addr).await?,
+                Some(local) => {
+                    let pending =
+                        async_io::Async::new(ahttp::runtime::start_bound_connect(local, addr)?)?;
+                    pending.writable().await?;
+                    if let Some(e) = pending.get_ref().take_error()? {
+                        return Err(e);
+                    }
+                    async_net::TcpStream::from(pending)
+                }
+            };
+            stream.set_nodelay(true)?;
+            Ok(stream)
+        }
+    }
+
+    #[cfg(unix)]
+    fn connect_unix(
+        &self,
+        path: &std::path::Path,
+    ) -> impl Future<Output = io::Result<Self::UnixStream>> + Send {
+        let path = path.to_owned();
+        async move { async_net::unix::UnixStream::connect(path).await }
+    }
+
+    fn resolve(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> impl Future<Output = io::Result<Vec<SocketAddr>>> + Send {
+        let host = host.to_owned();
+        async move {
+            blocking::unblock(move || {
+                use std::net::ToSocketAddrs;
+                Ok((host.as_str(), port).to_socket_addrs()?.collect())
+            })
+            .await
+        }
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Self::Sleep {
+        async_io::Timer::at(deadline)
+    }
+}
+
+/// [`ahttp::ClientSession`] on smol.
+pub type ClientSession = ahttp::ClientSession<SmolRuntime>;
+/// [`ahttp::ClientSessionBuilder`] on smol.
+pub type ClientSessionBuilder = ahttp::ClientSessionBuilder<SmolRuntime>;
+/// [`ahttp::RequestBuilder`] on smol.
+pub type RequestBuilder = ahttp::RequestBuilder<SmolRuntime>;
+/// [`ahttp::ClientResponse`] on smol.
+pub type ClientResponse = ahttp::ClientResponse<SmolRuntime>;
+
+/// A one-shot request on a throwaway session whose connection is closed
+/// afterwards, like aiohttp's module-level `aiohttp.request()`.
+pub fn request(method: ahttp::Method, url: &str) -> RequestBuilder {
+    ahttp::one_shot(SmolRuntime, method, url)
+}

@@ -1,0 +1,256 @@
+//! One HTTP/1.1 connection: a byte stream plus ahttp-proto's state machine
+//! and its buffers. This is where the sans-IO core meets the socket.
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::runtime::{BoxIo, Runtime};
+use crate::timeout::{self, earliest, Deadline, DeadlineKind};
+use ahttp_proto::h1::{self, Event};
+use bytes::BytesMut;
+use futures_io::{AsyncRead, AsyncWrite};
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Reads start small and grow while they fill the buffer, so a small
+/// response costs a small buffer and a large body gets large reads.
+const FIRST_READ: usize = 8 * 1024;
+
+/// Where a connection goes in the pool: scheme, host and port (and later
+/// the TLS settings and proxy), or a Unix socket path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PoolKey {
+    pub scheme: String,
+    pub host: String,
+    pub port: u16,
+    pub unix_path: Option<String>,
+}
+
+/// An open connection.
+pub(crate) struct Connection {
+    pub io: BoxIo,
+    pub proto: h1::ClientConnection,
+    pub read_buf: BytesMut,
+    pub key: PoolKey,
+    /// How many requests this connection has carried before the current one.
+    pub served: u32,
+    /// The server's `Keep-Alive: timeout=` hint from the last response.
+    pub keep_alive_hint: Option<Duration>,
+    /// Who gets the pool slot back if the connection is dropped in use.
+    pub owner: Option<std::sync::Arc<dyn crate::connector::SlotOwner>>,
+    read_size: usize,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(owner) = self.owner.take() {
+            owner.slot_lost(&self.key);
+        }
+    }
+}
+
+impl Connection {
+    pub fn new(io: BoxIo, key: PoolKey, config: h1::Config) -> Self {
+        Connection {
+            io,
+            proto: h1::ClientConnection::with_config(config),
+            read_buf: BytesMut::new(),
+            key,
+            served: 0,
+            keep_alive_hint: None,
+            owner: None,
+            read_size: FIRST_READ,
+        }
+    }
+
+    /// Reads once from the socket into the read buffer. `Ok(0)` is EOF,
+    /// which is also passed on to the protocol state.
+    pub fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let start = self.read_buf.len();
+        // Zero-filled room: futures-io reads into initialised memory.
+        self.read_buf.resize(start + self.read_size, 0);
+        let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[start..]);
+        let n = match &result {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        self.read_buf.truncate(start + n);
+        if let Poll::Ready(Ok(n)) = result {
+            if n == 0 {
+                self.proto.receive_eof();
+            } else if n == self.read_size && self.read_size < 256 * 1024 {
+                self.read_size *= 2;
+            }
+        }
+        result
+    }
+
+    /// The next protocol event, reading as needed.
+    pub fn poll_event(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::result::Result<Event, ConnError>> {
+        loop {
+            match self.proto.decode(&mut self.read_buf) {
+                Ok(Event::NeedData) => match self.poll_fill(cx) {
+                    Poll::Ready(Ok(_)) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(ConnError::Io(e))),
+                    Poll::Pending => return Poll::Pending,
+                },
+                Ok(event) => return Poll::Ready(Ok(event)),
+                Err(e) => return Poll::Ready(Err(ConnError::Proto(e))),
+            }
+        }
+    }
+
+    /// The next event, with the read timeout re-armed for every read and
+    /// the other deadline (total) kept.
+    pub async fn next_event<R: Runtime>(
+        &mut self,
+        rt: &R,
+        sock_read: Option<Duration>,
+        total: Option<Deadline>,
+    ) -> std::result::Result<Event, ConnError> {
+        loop {
+            // One read at a time, so that sock_read bounds each gap.
+            if let Some(event) = self.try_decode()? {
+                return Ok(event);
+            }
+            let deadline = earliest(
+                total,
+                Deadline::after(rt.now(), sock_read, DeadlineKind::SockRead),
+            );
+            let read = timeout::run(rt, deadline, async {
+                poll_fn(|cx| self.poll_fill(cx))
+                    .await
+                    .map_err(|e| io_error(e, "reading the response"))
+            })
+            .await;
+            if let Err(e) = read {
+                return Err(ConnError::Client(e));
+            }
+        }
+    }
+
+    /// Decodes what is already buffered, without reading.
+    pub fn try_decode(&mut self) -> std::result::Result<Option<Event>, ConnError> {
+        match self.proto.decode(&mut self.read_buf) {
+            Ok(Event::NeedData) => Ok(None),
+            Ok(event) => Ok(Some(event)),
+            Err(e) => Err(ConnError::Proto(e)),
+        }
+    }
+
+    /// Writes all of `data`; each write that makes no progress for
+    /// `sock_write` fails with [`ErrorKind::WriteTimeout`].
+    pub async fn write_all<R: Runtime>(
+        &mut self,
+        rt: &R,
+        mut data: &[u8],
+        sock_write: Option<Duration>,
+        total: Option<Deadline>,
+    ) -> Result<()> {
+        while !data.is_empty() {
+            let deadline = earliest(
+                total,
+                Deadline::after(rt.now(), sock_write, DeadlineKind::SockWrite),
+            );
+            let io = &mut self.io;
+            let n = timeout::run(rt, deadline, async {
+                poll_fn(|cx| Pin::new(&mut *io).poll_write(cx, data))
+                    .await
+                    .map_err(|e| io_error(e, "sending the request"))
+            })
+            .await?;
+            if n == 0 {
+                return Err(Error::new(
+                    ErrorKind::Os,
+                    "the connection accepted no more bytes",
+                ));
+            }
+            data = &data[n..];
+        }
+        let io = &mut self.io;
+        timeout::run(rt, total, async {
+            poll_fn(|cx| Pin::new(&mut *io).poll_flush(cx))
+                .await
+                .map_err(|e| io_error(e, "sending the request"))
+        })
+        .await
+    }
+
+    /// True when the peer closed or sent something while the connection
+    /// sat idle: it must not carry another request. Checked without
+    /// waiting, before reuse.
+    pub fn is_stale(&mut self) -> bool {
+        if !self.read_buf.is_empty() {
+            return true;
+        }
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut probe = [0u8; 1];
+        // Ready means closed (0), an error, or unsolicited bytes.
+        Pin::new(&mut self.io)
+            .poll_read(&mut cx, &mut probe)
+            .is_ready()
+    }
+
+    /// Closes the write side politely; errors are of no interest then.
+    pub async fn shutdown(mut self) {
+        let _ = poll_fn(|cx| Pin::new(&mut self.io).poll_close(cx)).await;
+    }
+}
+
+/// A failure while reading a response, before it is given its final kind
+/// (which depends on whether the head or the body was being read).
+#[derive(Debug)]
+pub(crate) enum ConnError {
+    Io(io::Error),
+    Proto(ahttp_proto::Error),
+    Client(Error),
+}
+
+impl ConnError {
+    /// The error for a failure while reading a response head.
+    pub fn in_head(self) -> Error {
+        match self {
+            ConnError::Io(e) => io_error(e, "reading the response"),
+            ConnError::Proto(e) if e.is_eof() => {
+                Error::new(ErrorKind::ServerDisconnected, "server disconnected").with_source(e)
+            }
+            ConnError::Proto(e) => {
+                Error::new(ErrorKind::InvalidResponse, "invalid response head").with_source(e)
+            }
+            ConnError::Client(e) => e,
+        }
+    }
+
+    /// The error for a failure while reading a response body.
+    pub fn in_body(self) -> Error {
+        match self {
+            ConnError::Io(e) => io_error(e, "reading the response body"),
+            ConnError::Proto(e) => {
+                Error::new(ErrorKind::Payload, "response payload is not completed").with_source(e)
+            }
+            ConnError::Client(e) => e,
+        }
+    }
+}
+
+/// Maps an IO error to aiohttp's kinds (a reset is its own kind).
+pub(crate) fn io_error(e: io::Error, while_doing: &str) -> Error {
+    let kind = match e.kind() {
+        io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => ErrorKind::ConnectionReset,
+        _ => ErrorKind::Os,
+    };
+    Error::new(kind, format!("connection error while {while_doing}")).with_source(e)
+}
+
+/// `Instant` of a deadline, for the total timeout shared by the request
+/// and its response.
+pub(crate) fn total_deadline(start: Instant, total: Option<Duration>) -> Option<Deadline> {
+    Deadline::after(start, total, DeadlineKind::Total)
+}

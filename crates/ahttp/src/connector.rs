@@ -1,0 +1,426 @@
+//! `TcpConnector` / `UnixConnector`: opening connections and pooling them.
+//!
+//! The pool's policy (limits, waiters, expiry, reuse order) is
+//! `ahttp_proto::pool`, pure logic; this module carries out its decisions:
+//! it connects sockets, wakes waiting requests, and closes what the pool
+//! gives up.
+
+use crate::conn::{Connection, PoolKey};
+use crate::error::{Error, ErrorKind, Result};
+use crate::runtime::{BoxIo, Runtime};
+use crate::timeout::{self, earliest, ClientTimeout, Deadline, DeadlineKind};
+use ahttp_proto::pool::{Acquire, Actions, Grant, Pool, PoolConfig, WaiterId};
+use std::collections::HashMap;
+use std::fmt;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+/// The connector: how connections are opened and how many are kept, as
+/// aiohttp's `TCPConnector` (or `UnixConnector` with [`unix_socket`](TcpConnectorBuilder::unix_socket)).
+///
+/// ```
+/// # fn demo<R: ahttp::Runtime>(rt: R) {
+/// use std::time::Duration;
+/// let connector = ahttp::TcpConnector::builder(rt)
+///     .limit(10)
+///     .limit_per_host(2)
+///     .keepalive_timeout(Duration::from_secs(30))
+///     .build();
+/// # }
+/// ```
+pub struct TcpConnector<R: Runtime> {
+    shared: Arc<Shared<R>>,
+}
+
+impl<R: Runtime> Clone for TcpConnector<R> {
+    fn clone(&self) -> Self {
+        TcpConnector {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<R: Runtime> fmt::Debug for TcpConnector<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpConnector")
+            .field("limit", &self.shared.config.pool.limit)
+            .field("limit_per_host", &self.shared.config.pool.limit_per_host)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Config {
+    pool: PoolConfig,
+    local_addr: Option<SocketAddr>,
+    unix_path: Option<String>,
+}
+
+struct Shared<R: Runtime> {
+    rt: R,
+    config: Config,
+    state: Mutex<State>,
+}
+
+struct State {
+    pool: Pool<PoolKey, Connection>,
+    wakers: HashMap<WaiterId, Waker>,
+}
+
+/// Gives a slot back to the pool when a connection in use is dropped,
+/// whatever dropped it (an error, a cancelled request, a dropped response).
+pub(crate) trait SlotOwner: Send + Sync {
+    fn slot_lost(&self, key: &PoolKey);
+}
+
+impl<R: Runtime> SlotOwner for Shared<R> {
+    fn slot_lost(&self, key: &PoolKey) {
+        let now = self.rt.now();
+        let actions = self.lock().pool.discard(key, now);
+        self.carry_out(actions);
+    }
+}
+
+impl<R: Runtime> Shared<R> {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while holding the lock leaves the pool's counts
+        // as they were; carrying on is safer than poisoning every request.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes the waiters the pool granted, and closes what it gave up.
+    fn carry_out(&self, actions: Actions<Connection>) {
+        if !actions.wake.is_empty() {
+            let mut state = self.lock();
+            for id in actions.wake {
+                if let Some(w) = state.wakers.remove(&id) {
+                    w.wake();
+                }
+            }
+        }
+        // Dropping a connection closes its socket; these hold no slot.
+        drop(actions.close);
+    }
+}
+
+/// Options of a [`TcpConnector`], aiohttp's `TCPConnector(...)` arguments.
+pub struct TcpConnectorBuilder<R: Runtime> {
+    rt: R,
+    config: Config,
+}
+
+impl<R: Runtime> TcpConnectorBuilder<R> {
+    /// Most connections in all (default 100; 0 = no limit).
+    pub fn limit(mut self, n: usize) -> Self {
+        self.config.pool.limit = n;
+        self
+    }
+
+    /// Most connections to one host (default 0 = no limit).
+    pub fn limit_per_host(mut self, n: usize) -> Self {
+        self.config.pool.limit_per_host = n;
+        self
+    }
+
+    /// How long an idle connection is kept (default 15 s); a shorter
+    /// `Keep-Alive: timeout=` from the server wins.
+    pub fn keepalive_timeout(mut self, d: Duration) -> Self {
+        self.config.pool.keepalive_timeout = Some(d);
+        self
+    }
+
+    /// Close every connection after its response (default false).
+    pub fn force_close(mut self, on: bool) -> Self {
+        self.config.pool.force_close = on;
+        self
+    }
+
+    /// Connect from this local address.
+    pub fn local_addr(mut self, addr: SocketAddr) -> Self {
+        self.config.local_addr = Some(addr);
+        self
+    }
+
+    /// Connect every request to this Unix domain socket instead of TCP
+    /// (aiohttp's `UnixConnector(path)`); the URL still gives the Host.
+    pub fn unix_socket(mut self, path: impl Into<String>) -> Self {
+        self.config.unix_path = Some(path.into());
+        self
+    }
+
+    /// The connector.
+    pub fn build(self) -> TcpConnector<R> {
+        TcpConnector {
+            shared: Arc::new(Shared {
+                rt: self.rt,
+                state: Mutex::new(State {
+                    pool: Pool::new(self.config.pool.clone()),
+                    wakers: HashMap::new(),
+                }),
+                config: self.config,
+            }),
+        }
+    }
+}
+
+/// Cancels a wait that did not finish (the request was dropped or timed
+/// out), so that a grant made meanwhile is not lost.
+struct WaitGuard<'a, R: Runtime> {
+    shared: &'a Shared<R>,
+    id: Option<WaiterId>,
+}
+
+impl<R: Runtime> Drop for WaitGuard<'_, R> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let now = self.shared.rt.now();
+            let actions = {
+                let mut state = self.shared.lock();
+                state.wakers.remove(&id);
+                state.pool.cancel_wait(id, now)
+            };
+            self.shared.carry_out(actions);
+        }
+    }
+}
+
+/// Gives a reserved slot back if connecting does not finish.
+struct PermitGuard<'a, R: Runtime> {
+    shared: &'a Shared<R>,
+    permit: Option<ahttp_proto::pool::ConnectPermit<PoolKey>>,
+}
+
+impl<R: Runtime> Drop for PermitGuard<'_, R> {
+    fn drop(&mut self) {
+        if let Some(permit) = self.permit.take() {
+            let now = self.shared.rt.now();
+            let actions = self.shared.lock().pool.cancel(permit, now);
+            self.shared.carry_out(actions);
+        }
+    }
+}
+
+impl<R: Runtime> TcpConnector<R> {
+    /// A connector with aiohttp's defaults.
+    pub fn new(rt: R) -> Self {
+        Self::builder(rt).build()
+    }
+
+    /// Connector options.
+    pub fn builder(rt: R) -> TcpConnectorBuilder<R> {
+        TcpConnectorBuilder {
+            rt,
+            config: Config {
+                pool: PoolConfig::default(),
+                local_addr: None,
+                unix_path: None,
+            },
+        }
+    }
+
+    /// Whether connections are closed after each response.
+    pub fn force_close(&self) -> bool {
+        self.shared.config.pool.force_close
+    }
+
+    pub(crate) fn unix_path(&self) -> Option<String> {
+        self.shared.config.unix_path.clone()
+    }
+
+    /// Connections the pool holds: (idle, in use, connecting).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let c = self.shared.lock().pool.counts();
+        (c.idle, c.in_use, c.connecting)
+    }
+
+    /// A connection for `key`: a pooled one that is still alive, a new one,
+    /// or one that frees up, within the timeouts.
+    pub(crate) async fn acquire(
+        &self,
+        key: &PoolKey,
+        timeouts: &ClientTimeout,
+        total: Option<Deadline>,
+        limits: ahttp_proto::h1::Limits,
+    ) -> Result<Connection> {
+        let shared = &*self.shared;
+        let rt = &shared.rt;
+        let start = rt.now();
+        let connect_deadline = earliest(
+            total,
+            Deadline::after(start, timeouts.connect, DeadlineKind::Connect),
+        );
+        loop {
+            let acquired = shared.lock().pool.acquire(key, rt.now());
+            drop(acquired.close);
+            let grant = match acquired.outcome {
+                Acquire::Idle(conn) => Grant::Idle(conn),
+                Acquire::Connect(permit) => Grant::Connect(permit),
+                Acquire::Closed => Grant::Closed,
+                Acquire::Wait(id) => {
+                    let pool_deadline = earliest(
+                        connect_deadline,
+                        Deadline::after(start, timeouts.pool, DeadlineKind::Pool),
+                    );
+                    let mut guard = WaitGuard {
+                        shared,
+                        id: Some(id),
+                    };
+                    let grant = timeout::run(rt, pool_deadline, async {
+                        Ok(poll_fn(|cx| {
+                            let mut state = shared.lock();
+                            match state.pool.take_grant(id) {
+                                Some(g) => Poll::Ready(g),
+                                None => {
+                                    state.wakers.insert(id, cx.waker().clone());
+                                    Poll::Pending
+                                }
+                            }
+                        })
+                        .await)
+                    })
+                    .await?;
+                    guard.id = None;
+                    grant
+                }
+            };
+            match grant {
+                Grant::Idle(mut conn) => {
+                    if conn.is_stale() {
+                        // The server closed it while idle: its slot goes,
+                        // and the next candidate is tried.
+                        let actions = shared.lock().pool.discard(key, rt.now());
+                        shared.carry_out(actions);
+                        drop(conn);
+                        continue;
+                    }
+                    conn.owner = Some(self.shared.clone() as Arc<dyn SlotOwner>);
+                    return Ok(conn);
+                }
+                Grant::Connect(permit) => {
+                    let mut guard = PermitGuard {
+                        shared,
+                        permit: Some(permit),
+                    };
+                    let io = timeout::run(rt, connect_deadline, self.open(key, timeouts)).await?;
+                    if let Some(permit) = guard.permit.take() {
+                        shared.lock().pool.connected(permit);
+                    }
+                    let config = ahttp_proto::h1::Config {
+                        limits,
+                        ..Default::default()
+                    };
+                    let mut conn = Connection::new(io, key.clone(), config);
+                    conn.owner = Some(self.shared.clone() as Arc<dyn SlotOwner>);
+                    return Ok(conn);
+                }
+                Grant::Closed => {
+                    return Err(Error::new(
+                        ErrorKind::SessionClosed,
+                        "the connector is closed",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Opens a new socket for `key`: the Unix socket, or each resolved
+    /// address in turn, each attempt bounded by `sock_connect`.
+    async fn open(&self, key: &PoolKey, timeouts: &ClientTimeout) -> Result<BoxIo> {
+        let rt = &self.shared.rt;
+        #[cfg(unix)]
+        if let Some(path) = &self.shared.config.unix_path {
+            let attempt = Deadline::after(rt.now(), timeouts.sock_connect, DeadlineKind::Connect);
+            let io = timeout::run(rt, attempt, async {
+                rt.connect_unix(std::path::Path::new(path))
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorKind::UnixConnector { path: path.clone() },
+                            format!("cannot connect to unix socket {path}"),
+                        )
+                        .with_source(e)
+                    })
+            })
+            .await?;
+            return Ok(Box::new(io));
+        }
+        let host = key.host.trim_start_matches('[').trim_end_matches(']');
+        let addrs: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => vec![SocketAddr::new(ip, key.port)],
+            Err(_) => rt.resolve(host, key.port).await.map_err(|e| {
+                Error::new(
+                    ErrorKind::ConnectorDns {
+                        host: host.to_owned(),
+                        port: key.port,
+                    },
+                    format!("cannot resolve host {host}:{}", key.port),
+                )
+                .with_source(e)
+            })?,
+        };
+        let mut last: Option<Error> = None;
+        for addr in addrs {
+            let attempt = Deadline::after(rt.now(), timeouts.sock_connect, DeadlineKind::Connect);
+            let connect = async {
+                rt.connect_tcp(addr, self.shared.config.local_addr)
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorKind::Connector {
+                                host: host.to_owned(),
+                                port: key.port,
+                            },
+                            format!("cannot connect to host {host}:{} ({addr})", key.port),
+                        )
+                        .with_source(e)
+                    })
+            };
+            match timeout::run(rt, attempt, connect).await {
+                Ok(stream) => return Ok(Box::new(stream)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            Error::new(
+                ErrorKind::ConnectorDns {
+                    host: host.to_owned(),
+                    port: key.port,
+                },
+                format!("no address for host {host}"),
+            )
+        }))
+    }
+
+    /// Puts a connection whose exchange completed back in the pool.
+    pub(crate) fn release(&self, mut conn: Connection) {
+        conn.owner = None;
+        let key = conn.key.clone();
+        let hint = conn.keep_alive_hint;
+        let now = self.shared.rt.now();
+        let actions = self.shared.lock().pool.release(&key, conn, true, hint, now);
+        self.shared.carry_out(actions);
+    }
+
+    /// Closes a connection that cannot be reused, freeing its slot.
+    pub(crate) fn discard(&self, conn: Connection) {
+        // The connection's drop gives its slot back.
+        drop(conn);
+    }
+
+    /// Closes the pool: idle connections are closed and waited for; waiting
+    /// requests fail; connections in use close when their responses end.
+    pub async fn close(&self) {
+        let actions = self.shared.lock().pool.close_all();
+        let Actions { close, wake } = actions;
+        self.shared.carry_out(Actions {
+            close: Vec::new(),
+            wake,
+        });
+        for conn in close {
+            conn.shutdown().await;
+        }
+    }
+}

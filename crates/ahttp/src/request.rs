@@ -1,0 +1,1379 @@
+//! `RequestBuilder`: every per-request option of aiohttp, and sending.
+
+use crate::body::{next_piece, BasicAuth, Body, PieceSource, UploadTracker};
+use crate::conn::{total_deadline, Connection, PoolKey};
+use crate::error::{Error, ErrorKind, RequestInfo, ResponseParts, Result};
+use crate::response::ClientResponse;
+use crate::runtime::Runtime;
+use crate::session::ClientSession;
+use crate::timeout::{self, ClientTimeout, Deadline};
+use crate::wire_headers::{valid_name, WireHeaders};
+use ahttp_proto::h1::{BodyState, Event, RequestHead, ResponseHead};
+use bytes::{Bytes, BytesMut};
+use futures_util::future::{select, Either};
+use http::{HeaderValue, Method, StatusCode, Version};
+use std::pin::pin;
+use std::time::Instant;
+use url::Url;
+
+/// The User-Agent ahttp sends unless told otherwise.
+pub const USER_AGENT: &str = concat!("ahttp/", env!("CARGO_PKG_VERSION"));
+
+/// Request body compression (aiohttp's `compress=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// `Content-Encoding: deflate` (zlib), aiohttp's `compress=True`.
+    Deflate,
+    /// `Content-Encoding: gzip`.
+    Gzip,
+}
+
+/// Query parameters: pairs (encoded with aiohttp's quoting) or a raw
+/// string appended as given.
+#[derive(Debug, Clone)]
+enum Params {
+    Pairs(Vec<(String, String)>),
+    Raw(String),
+}
+
+/// A request being built. Every option of aiohttp's `session.request()` is
+/// a method; [`send`](Self::send) sends it.
+pub struct RequestBuilder<R: Runtime> {
+    session: ClientSession<R>,
+    method: Method,
+    url: String,
+    params: Option<Params>,
+    headers: WireHeaders,
+    skip_auto_headers: Vec<String>,
+    body: Body,
+    json_set: bool,
+    auth: Option<BasicAuth>,
+    cookies: Vec<(String, String)>,
+    allow_redirects: Option<bool>,
+    max_redirects: Option<usize>,
+    compress: Option<Compression>,
+    chunked: bool,
+    expect100: bool,
+    raise_for_status: Option<bool>,
+    read_until_eof: bool,
+    timeout: Option<ClientTimeout>,
+    version: Option<Version>,
+    tracker: Option<UploadTracker>,
+    error: Option<Error>,
+}
+
+impl<R: Runtime> RequestBuilder<R> {
+    pub(crate) fn new(session: ClientSession<R>, method: Method, url: &str) -> Self {
+        RequestBuilder {
+            session,
+            method,
+            url: url.to_owned(),
+            params: None,
+            headers: WireHeaders::new(),
+            skip_auto_headers: Vec::new(),
+            body: Body::Empty,
+            json_set: false,
+            auth: None,
+            cookies: Vec::new(),
+            allow_redirects: None,
+            max_redirects: None,
+            compress: None,
+            chunked: false,
+            expect100: false,
+            raise_for_status: None,
+            read_until_eof: true,
+            timeout: None,
+            version: None,
+            tracker: None,
+            error: None,
+        }
+    }
+
+    fn fail(mut self, e: Error) -> Self {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+        self
+    }
+
+    /// Query parameters from pairs or a map, added to any query already in
+    /// the URL, quoted as aiohttp (yarl) quotes them.
+    pub fn params<I, K, V>(mut self, params: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let mut pairs = match self.params.take() {
+            Some(Params::Pairs(p)) => p,
+            _ => Vec::new(),
+        };
+        pairs.extend(params.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self.params = Some(Params::Pairs(pairs));
+        self
+    }
+
+    /// A query string appended as given, without encoding.
+    pub fn params_raw(mut self, query: impl Into<String>) -> Self {
+        self.params = Some(Params::Raw(query.into()));
+        self
+    }
+
+    /// A header; replaces a session default of the same name. The name is
+    /// sent in the case given.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<[u8]>) -> Self {
+        let name = name.as_ref();
+        match HeaderValue::from_bytes(value.as_ref()) {
+            Ok(v) if valid_name(name) => {
+                self.headers.append(name, v);
+                self
+            }
+            _ => self.fail(Error::new(
+                ErrorKind::Builder,
+                format!("invalid header {name:?}"),
+            )),
+        }
+    }
+
+    /// Headers from an `http::HeaderMap`.
+    pub fn headers(mut self, headers: &http::HeaderMap) -> Self {
+        for (name, value) in headers {
+            self.headers.append(name.as_str(), value.clone());
+        }
+        self
+    }
+
+    /// Automatic headers not to send for this request (added to the
+    /// session's list): User-Agent, Accept, Accept-Encoding, Content-Type.
+    pub fn skip_auto_headers<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.skip_auto_headers
+            .extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// The body (aiohttp's `data=`): bytes, text, a [`FormData`](crate::FormData),
+    /// a stream or a reader (see [`Body`]).
+    pub fn data(mut self, body: impl Into<Body>) -> Self {
+        if self.json_set {
+            return self.fail(Error::new(
+                ErrorKind::Builder,
+                "data and json parameters can not be used at the same time",
+            ));
+        }
+        self.body = body.into();
+        self
+    }
+
+    /// Form fields, sent url-encoded (aiohttp's `data={...}`).
+    pub fn form<I, K, V>(self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let mut form = crate::FormData::new();
+        for (k, v) in fields {
+            if let Err(e) = form.add_field(k, v) {
+                return self.fail(e);
+            }
+        }
+        self.data(form)
+    }
+
+    /// A JSON body with `Content-Type: application/json`.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, value: &T) -> Self {
+        if !matches!(self.body, Body::Empty) {
+            return self.fail(Error::new(
+                ErrorKind::Builder,
+                "data and json parameters can not be used at the same time",
+            ));
+        }
+        match serde_json::to_vec(value) {
+            Ok(bytes) => {
+                self.body = Body::Json(bytes);
+                self.json_set = true;
+                self
+            }
+            Err(e) => {
+                self.fail(Error::new(ErrorKind::Json, "cannot encode the JSON body").with_source(e))
+            }
+        }
+    }
+
+    /// Basic auth for this request. Refused together with credentials in
+    /// the URL or an explicit Authorization header, as aiohttp does.
+    pub fn auth(mut self, auth: BasicAuth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// One-off cookies, merged into the Cookie header but not stored in the
+    /// jar, and not sent to another origin after a redirect.
+    pub fn cookies<I, K, V>(mut self, cookies: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.cookies
+            .extend(cookies.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// Follow redirects (default true; false for HEAD, as in aiohttp).
+    pub fn allow_redirects(mut self, allow: bool) -> Self {
+        self.allow_redirects = Some(allow);
+        self
+    }
+
+    /// Most redirects to follow (default 10; `0` means no limit, as in
+    /// aiohttp). `max_redirects = 10` follows ten; aiohttp follows nine.
+    pub fn max_redirects(mut self, n: usize) -> Self {
+        self.max_redirects = Some(n);
+        self
+    }
+
+    /// Compress the body (sent chunked).
+    pub fn compress(mut self, compression: Compression) -> Self {
+        self.compress = Some(compression);
+        self
+    }
+
+    /// Send the body with `Transfer-Encoding: chunked`.
+    pub fn chunked(mut self, chunked: bool) -> Self {
+        self.chunked = chunked;
+        self
+    }
+
+    /// Send `Expect: 100-continue` and hold the body until the server
+    /// answers 100 (or one second passes without an answer, as curl).
+    pub fn expect100(mut self, expect: bool) -> Self {
+        self.expect100 = expect;
+        self
+    }
+
+    /// Fail with an error for status >= 400 (default: the session's).
+    pub fn raise_for_status(mut self, raise: bool) -> Self {
+        self.raise_for_status = Some(raise);
+        self
+    }
+
+    /// Read a body without length or chunking until the connection closes
+    /// (default true); when false such a body is empty.
+    pub fn read_until_eof(mut self, read: bool) -> Self {
+        self.read_until_eof = read;
+        self
+    }
+
+    /// Timeouts for this request instead of the session's.
+    pub fn timeout(mut self, timeout: ClientTimeout) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// HTTP/1.1 or HTTP/1.0 for this request.
+    pub fn version(mut self, version: Version) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// Track upload progress.
+    pub fn upload_tracker(mut self, tracker: UploadTracker) -> Self {
+        self.tracker = Some(tracker);
+        self
+    }
+
+    /// Sends the request, follows redirects, and returns the response once
+    /// its head has arrived; the body is read from the response.
+    pub async fn send(self) -> Result<ClientResponse<R>> {
+        let session = self.session.clone();
+        session.check_open()?;
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let inner = &session.inner;
+        let rt = inner.rt.clone();
+        let timeout = self.timeout.unwrap_or(inner.timeout);
+        let start = rt.now();
+        let total = total_deadline(start, timeout.total);
+        // Boxed once per request: the whole exchange (redirects, bodies,
+        // reads) is a large state machine that should not sit on the
+        // caller's stack.
+        timeout::run(&rt, total, Box::pin(send_all(self, total, start))).await
+    }
+}
+
+/// The state that changes from hop to hop of a redirect chain.
+struct Hop {
+    method: Method,
+    url: Url,
+    real_url: Url,
+    auth: Option<BasicAuth>,
+    cookies: Vec<(String, String)>,
+    headers: WireHeaders,
+    body: Option<PreparedBody>,
+}
+
+/// The body of a request as it will be sent.
+enum PreparedBody {
+    /// In memory, replayable.
+    Full {
+        bytes: Bytes,
+        content_type: Option<&'static str>,
+        content_type_owned: Option<String>,
+    },
+    /// Read while sending; sent once.
+    Streamed {
+        source: StreamSource,
+        content_type: Option<String>,
+        length: Option<u64>,
+    },
+}
+
+enum StreamSource {
+    Pieces(PieceSource),
+    Multipart(MultipartSource),
+}
+
+async fn send_all<R: Runtime>(
+    b: RequestBuilder<R>,
+    total: Option<Deadline>,
+    start: Instant,
+) -> Result<ClientResponse<R>> {
+    let session = b.session.clone();
+    let inner = &session.inner;
+    let timeout = b.timeout.unwrap_or(inner.timeout);
+    let version = b.version.unwrap_or(inner.version);
+    let (url, real_url) = build_url(inner.base_url.as_ref(), &b.url, b.params.as_ref())?;
+    let url_auth = BasicAuth::from_url(&url);
+    if url_auth.is_some() && b.auth.is_some() {
+        return Err(Error::new(
+            ErrorKind::Builder,
+            "cannot combine auth with credentials encoded in the URL",
+        ));
+    }
+    if (url_auth.is_some() || b.auth.is_some()) && b.headers.contains("authorization") {
+        return Err(Error::new(
+            ErrorKind::Builder,
+            "cannot combine auth with an Authorization header",
+        ));
+    }
+    // Session auth goes only to the base URL's origin when one is set.
+    let session_auth = inner.auth.clone().filter(|_| match &inner.base_url {
+        Some(base) => same_origin(base, &url),
+        None => true,
+    });
+    let auth = url_auth.or(b.auth).or(session_auth);
+    let url = strip_credentials(url);
+    let real_url = strip_credentials(real_url);
+    let mut skip: Vec<String> = inner.skip_auto_headers.clone();
+    skip.extend(b.skip_auto_headers.iter().cloned());
+    let allow_redirects = b.allow_redirects.unwrap_or(b.method != Method::HEAD);
+    let max_redirects = b.max_redirects.unwrap_or(inner.max_redirects);
+    let raise = b.raise_for_status.unwrap_or(inner.raise_for_status);
+    let body = prepare_body(b.body, b.compress)?;
+
+    let mut hop = Hop {
+        method: b.method,
+        url,
+        real_url,
+        auth,
+        cookies: b.cookies,
+        headers: b.headers,
+        body: Some(body),
+    };
+    let mut history: Vec<ClientResponse<R>> = Vec::new();
+    let options = SendOptions {
+        version,
+        skip,
+        compress: b.compress,
+        chunked: b.chunked,
+        expect100: b.expect100,
+        read_until_eof: b.read_until_eof,
+        timeout,
+        total,
+        tracker: b.tracker,
+    };
+    loop {
+        let (headers, info) = build_headers(&session, &hop, &options)?;
+        let body = hop.body.take();
+        let replay = body.as_ref().and_then(PreparedBody::replay);
+        let mut response = send_one(&session, &hop, headers, body, &options, &info, start)
+            .await
+            .map_err(|e| e.with_request(&info))?;
+        let set_cookies = response.set_cookie_values();
+        let set_cookies: Vec<&[u8]> = set_cookies.iter().map(|v| v.as_bytes()).collect();
+        session
+            .inner
+            .cookie_jar
+            .update_cookies_from_headers(&set_cookies, &hop.url);
+
+        let status = response.status();
+        let location = redirect_location(&response);
+        if !(allow_redirects && is_redirect(status) && location.is_some()) {
+            response.history = history;
+            if raise && status.as_u16() >= 400 {
+                return Err(response.into_status_error().await);
+            }
+            return Ok(response);
+        }
+        if max_redirects != 0 && history.len() >= max_redirects {
+            let urls: Vec<Url> = history.iter().map(|r| r.url().clone()).collect();
+            let parts = ResponseParts {
+                status,
+                reason: response.reason().to_owned(),
+                headers: response.headers().clone(),
+                body: Bytes::new(),
+                history: urls,
+            };
+            return Err(Error::new(
+                ErrorKind::TooManyRedirects,
+                format!("more than {max_redirects} redirects"),
+            )
+            .with_request(&info)
+            .with_response(parts));
+        }
+        let location = location.unwrap_or_default();
+        let next = resolve_location(&hop.url, &location, inner.requote_redirect_url)
+            .map_err(|e| e.with_request(&info))?;
+        response.release().await;
+
+        // aiohttp's method rules: 303 -> GET (but HEAD stays HEAD),
+        // 301/302 -> GET only for POST; the body goes with the method change.
+        let to_get = (status == StatusCode::SEE_OTHER && hop.method != Method::HEAD)
+            || ((status == StatusCode::MOVED_PERMANENTLY || status == StatusCode::FOUND)
+                && hop.method == Method::POST);
+        if to_get {
+            hop.method = Method::GET;
+            hop.body = None;
+            hop.headers.remove("content-length");
+            hop.headers.remove("content-type");
+            hop.headers.remove("transfer-encoding");
+        } else {
+            hop.body = match replay {
+                Some(b) => Some(b),
+                None if options_has_body_after(&hop) => {
+                    return Err(Error::new(ErrorKind::Payload, "cannot follow the redirect: the request body was a stream that cannot be sent again")
+                        .with_request(&info));
+                }
+                None => None,
+            };
+        }
+        if !same_origin(&hop.url, &next) {
+            hop.auth = None;
+            hop.cookies.clear();
+            hop.headers.remove("authorization");
+            hop.headers.remove("cookie");
+            hop.headers.remove("proxy-authorization");
+        }
+        // Credentials in the new URL replace the old ones.
+        if let Some(auth) = BasicAuth::from_url(&next) {
+            hop.auth = Some(auth);
+        }
+        hop.real_url = strip_credentials(next.clone());
+        let mut url = strip_credentials(next);
+        url.set_fragment(None);
+        hop.url = url;
+        history.push(response);
+    }
+}
+
+/// True when the request had a body before this hop (a stream that is gone).
+fn options_has_body_after(hop: &Hop) -> bool {
+    hop.headers.contains("content-length")
+        || hop.headers.contains("transfer-encoding")
+        || hop.method != Method::GET && hop.method != Method::HEAD
+}
+
+struct SendOptions {
+    version: Version,
+    skip: Vec<String>,
+    compress: Option<Compression>,
+    chunked: bool,
+    expect100: bool,
+    read_until_eof: bool,
+    timeout: ClientTimeout,
+    total: Option<Deadline>,
+    tracker: Option<UploadTracker>,
+}
+
+fn is_redirect(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
+fn redirect_location<R: Runtime>(response: &ClientResponse<R>) -> Option<String> {
+    let headers = response.headers();
+    headers
+        .get(http::header::LOCATION)
+        .or_else(|| headers.get("uri"))
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// Resolves a redirect target against the current URL, as aiohttp does:
+/// relative references (also `http:path`) join the current URL; a scheme
+/// other than http/https is refused.
+fn resolve_location(current: &Url, location: &str, _requote: bool) -> Result<Url> {
+    let location = location.trim();
+    // `http:/path` and `http:path` are relative to the current URL.
+    let relative = ["http:", "https:"].iter().find_map(|s| {
+        let rest = location.strip_prefix(s)?;
+        (!rest.starts_with("//")).then_some(rest)
+    });
+    let joined = match relative {
+        Some(rest) => current.join(rest),
+        None => current.join(location),
+    }
+    .map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidUrlRedirect,
+            format!("invalid redirect URL {location:?}"),
+        )
+        .with_source(e)
+    })?;
+    match joined.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(Error::new(
+                ErrorKind::NonHttpUrlRedirect,
+                format!("redirect to a non-HTTP URL ({other}): {location:?}"),
+            ))
+        }
+    }
+    if joined.host_str().is_none_or(str::is_empty) {
+        return Err(Error::new(
+            ErrorKind::InvalidUrlRedirect,
+            format!("redirect URL without a host: {location:?}"),
+        ));
+    }
+    Ok(joined)
+}
+
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn strip_credentials(mut url: Url) -> Url {
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url
+}
+
+/// Builds the request URL from the session's base URL, the given URL and
+/// the query parameters. Returns (url without fragment, url with it).
+fn build_url(base: Option<&Url>, url: &str, params: Option<&Params>) -> Result<(Url, Url)> {
+    let parsed = match Url::parse(url) {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) if base.is_some() => base
+            .and_then(|b| b.join(url.trim_start_matches('/')).ok())
+            .ok_or_else(|| Error::new(ErrorKind::InvalidUrl, format!("invalid URL {url:?}")))?,
+        Err(e) => {
+            return Err(
+                Error::new(ErrorKind::InvalidUrl, format!("invalid URL {url:?}")).with_source(e),
+            )
+        }
+    };
+    let mut parsed = parsed;
+    match parsed.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(Error::new(
+                ErrorKind::NonHttpUrl,
+                format!("URL scheme {other:?} is not http or https: {url:?}"),
+            ))
+        }
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::new(
+            ErrorKind::InvalidUrl,
+            format!("URL without a host: {url:?}"),
+        ));
+    }
+    match params {
+        Some(Params::Pairs(pairs)) if !pairs.is_empty() => {
+            let query = ahttp_proto::form::extend_query(
+                parsed.query().unwrap_or(""),
+                pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            parsed.set_query(Some(&query));
+        }
+        Some(Params::Raw(raw)) if !raw.is_empty() => {
+            let query = match parsed.query() {
+                Some(q) if !q.is_empty() => format!("{q}&{raw}"),
+                _ => raw.clone(),
+            };
+            parsed.set_query(Some(&query));
+        }
+        _ => {}
+    }
+    let real = parsed.clone();
+    parsed.set_fragment(None);
+    Ok((parsed, real))
+}
+
+/// Turns the builder's body into what will be sent.
+fn prepare_body(body: Body, compress: Option<Compression>) -> Result<PreparedBody> {
+    let full = |bytes: Bytes, ct: &'static str| PreparedBody::Full {
+        bytes,
+        content_type: Some(ct),
+        content_type_owned: None,
+    };
+    let prepared = match body {
+        Body::Empty => PreparedBody::Full {
+            bytes: Bytes::new(),
+            content_type: None,
+            content_type_owned: None,
+        },
+        Body::Bytes(b) => full(b, "application/octet-stream"),
+        Body::Text(t) => full(Bytes::from(t), "text/plain; charset=utf-8"),
+        Body::Json(j) => full(Bytes::from(j), "application/json"),
+        Body::Form(form) if !form.is_multipart() => {
+            let body = form.fields.urlencoded_body().map_err(|e| {
+                Error::new(ErrorKind::Builder, "cannot url-encode the form").with_source(e)
+            })?;
+            full(body, ahttp_proto::form::FORM_URLENCODED)
+        }
+        Body::Form(form) => {
+            let boundary = random_boundary();
+            let map_err = |e: ahttp_proto::Error| {
+                Error::new(ErrorKind::Builder, "cannot write the multipart form").with_source(e)
+            };
+            let writer = form
+                .fields
+                .multipart_writer(boundary.clone())
+                .map_err(map_err)?;
+            let content_type = writer.content_type();
+            if form.readers.is_empty() {
+                let bytes = form.fields.to_multipart_bytes(boundary).map_err(map_err)?;
+                PreparedBody::Full {
+                    bytes,
+                    content_type: None,
+                    content_type_owned: Some(content_type),
+                }
+            } else {
+                let length = form.fields.multipart_size(boundary).map_err(map_err)?;
+                PreparedBody::Streamed {
+                    source: StreamSource::Multipart(MultipartSource::new(writer, form)),
+                    content_type: Some(content_type),
+                    length,
+                }
+            }
+        }
+        Body::Stream(s) => PreparedBody::Streamed {
+            source: StreamSource::Pieces(PieceSource::Stream(s)),
+            content_type: Some("application/octet-stream".into()),
+            length: None,
+        },
+        Body::Reader(r) => PreparedBody::Streamed {
+            source: StreamSource::Pieces(PieceSource::Reader(r)),
+            content_type: Some("application/octet-stream".into()),
+            length: None,
+        },
+    };
+    // A compressed body's length is only known once it is sent: chunked.
+    Ok(match (prepared, compress) {
+        (
+            PreparedBody::Full {
+                bytes,
+                content_type,
+                content_type_owned,
+            },
+            Some(_),
+        ) if !bytes.is_empty() => PreparedBody::Streamed {
+            source: StreamSource::Pieces(PieceSource::Stream(Box::pin(
+                futures_util::stream::once(async move { Ok(bytes) }),
+            ))),
+            content_type: content_type_owned.or(content_type.map(str::to_owned)),
+            length: None,
+        },
+        (p, _) => p,
+    })
+}
+
+impl PreparedBody {
+    fn replay(&self) -> Option<PreparedBody> {
+        match self {
+            PreparedBody::Full {
+                bytes,
+                content_type,
+                content_type_owned,
+            } => Some(PreparedBody::Full {
+                bytes: bytes.clone(),
+                content_type: *content_type,
+                content_type_owned: content_type_owned.clone(),
+            }),
+            PreparedBody::Streamed { .. } => None,
+        }
+    }
+
+    fn content_type(&self) -> Option<&str> {
+        match self {
+            PreparedBody::Full {
+                content_type,
+                content_type_owned,
+                bytes,
+            } => {
+                if bytes.is_empty() && content_type_owned.is_none() {
+                    return None;
+                }
+                content_type_owned.as_deref().or(*content_type)
+            }
+            PreparedBody::Streamed { content_type, .. } => content_type.as_deref(),
+        }
+    }
+}
+
+fn random_boundary() -> String {
+    let mut s = String::with_capacity(32);
+    for _ in 0..32 {
+        s.push(char::from(b"0123456789abcdef"[fastrand::usize(..16)]));
+    }
+    s
+}
+
+fn value(s: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(s).map_err(|e| {
+        Error::new(ErrorKind::Builder, format!("invalid header value {s:?}")).with_source(e)
+    })
+}
+
+/// The headers of one hop, in aiohttp's order: Host, the session's and
+/// request's headers, then Accept, Accept-Encoding, User-Agent, auth,
+/// cookies and body headers where not given or skipped.
+fn build_headers<R: Runtime>(
+    session: &ClientSession<R>,
+    hop: &Hop,
+    options: &SendOptions,
+) -> Result<(WireHeaders, RequestInfo)> {
+    let inner = &session.inner;
+    let skipped = |name: &str| options.skip.iter().any(|s| s.eq_ignore_ascii_case(name));
+    let mut headers = WireHeaders::new();
+    let host = match (hop.url.host_str(), hop.url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_owned(),
+        (None, _) => String::new(),
+    };
+    if !hop.headers.contains("host") {
+        headers.set("Host", value(&host)?);
+    }
+    for (name, v) in inner.headers.iter() {
+        if !hop.headers.contains(name) {
+            headers.append(name, v.clone());
+        }
+    }
+    for (name, v) in hop.headers.iter() {
+        headers.append(name, v.clone());
+    }
+    if !skipped("accept") {
+        headers.set_default("Accept", HeaderValue::from_static("*/*"));
+    }
+    if !skipped("accept-encoding") {
+        headers.set_default(
+            "Accept-Encoding",
+            HeaderValue::from_static(ahttp_proto::decode::ACCEPT_ENCODING),
+        );
+    }
+    if !skipped("user-agent") {
+        headers.set_default("User-Agent", HeaderValue::from_static(USER_AGENT));
+    }
+    if let Some(auth) = &hop.auth {
+        headers.set_default("Authorization", value(&auth.encode())?);
+    }
+    // Cookies: the jar's for this URL, the request's one-off ones, and any
+    // Cookie header given explicitly.
+    let mut cookie_pairs = inner.cookie_jar.filter_cookies(&hop.url);
+    for (k, v) in &hop.cookies {
+        cookie_pairs.retain(|(n, _)| n != k);
+        cookie_pairs.push((k.clone(), v.clone()));
+    }
+    if !cookie_pairs.is_empty() {
+        let mut line = headers
+            .get("cookie")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        for (k, v) in &cookie_pairs {
+            if !line.is_empty() {
+                line.push_str("; ");
+            }
+            line.push_str(k);
+            line.push('=');
+            line.push_str(v);
+        }
+        headers.set("Cookie", value(&line)?);
+    }
+    // Body headers.
+    let body = hop.body.as_ref();
+    if let Some(ct) = body.and_then(PreparedBody::content_type) {
+        if !skipped("content-type") {
+            headers.set_default("Content-Type", value(ct)?);
+        }
+    } else if matches!(hop.method, Method::POST | Method::PUT | Method::PATCH)
+        && !skipped("content-type")
+    {
+        headers.set_default(
+            "Content-Type",
+            HeaderValue::from_static("application/octet-stream"),
+        );
+    }
+    let has_te = headers.contains("transfer-encoding");
+    let length = match body {
+        Some(PreparedBody::Full { bytes, .. }) => Some(bytes.len() as u64),
+        Some(PreparedBody::Streamed { length, .. }) => *length,
+        None => None,
+    };
+    let chunked =
+        options.chunked || options.compress.is_some() || (body.is_some() && length.is_none());
+    if chunked && headers.contains("content-length") {
+        return Err(Error::new(
+            ErrorKind::Builder,
+            "chunked can not be set if Content-Length header is set",
+        ));
+    }
+    if let Some(c) = options.compress {
+        if headers.contains("content-encoding") {
+            return Err(Error::new(
+                ErrorKind::Builder,
+                "compress can not be set if Content-Encoding header is set",
+            ));
+        }
+        headers.set(
+            "Content-Encoding",
+            HeaderValue::from_static(match c {
+                Compression::Deflate => "deflate",
+                Compression::Gzip => "gzip",
+            }),
+        );
+    }
+    let sends_length = !matches!(
+        hop.method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) || length.is_some_and(|n| n > 0);
+    if chunked && options.version == Version::HTTP_10 {
+        return Err(Error::new(
+            ErrorKind::Builder,
+            "chunked bodies need HTTP/1.1",
+        ));
+    }
+    if chunked {
+        if !has_te {
+            headers.set("Transfer-Encoding", HeaderValue::from_static("chunked"));
+        }
+    } else if !has_te && sends_length && !headers.contains("content-length") {
+        headers.set("Content-Length", value(&length.unwrap_or(0).to_string())?);
+    }
+    if options.expect100 {
+        headers.set_default("Expect", HeaderValue::from_static("100-continue"));
+    }
+    if inner.connector.force_close() {
+        headers.set_default("Connection", HeaderValue::from_static("close"));
+    } else if options.version == Version::HTTP_10 {
+        headers.set_default("Connection", HeaderValue::from_static("keep-alive"));
+    }
+    let info = RequestInfo {
+        url: hop.url.clone(),
+        method: hop.method.clone(),
+        headers: headers.to_map(),
+        real_url: hop.real_url.clone(),
+    };
+    Ok((headers, info))
+}
+
+/// Sends one request on a pooled connection, retrying once on a reused
+/// connection that turned out dead (idempotent methods only, as aiohttp).
+async fn send_one<R: Runtime>(
+    session: &ClientSession<R>,
+    hop: &Hop,
+    headers: WireHeaders,
+    mut body: Option<PreparedBody>,
+    options: &SendOptions,
+    info: &RequestInfo,
+    start: Instant,
+) -> Result<ClientResponse<R>> {
+    let inner = &session.inner;
+    let key = PoolKey {
+        scheme: hop.url.scheme().to_owned(),
+        host: hop.url.host_str().unwrap_or("").to_owned(),
+        port: hop.url.port_or_known_default().unwrap_or(80),
+        unix_path: inner.connector.unix_path(),
+    };
+    let target = {
+        let path = &hop.url[url::Position::BeforePath..url::Position::AfterQuery];
+        if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    let mut attempt = 0u32;
+    loop {
+        let replay = body.as_ref().and_then(PreparedBody::replay);
+        let mut conn = inner
+            .connector
+            .acquire(&key, &options.timeout, options.total, inner.limits)
+            .await?;
+        let reused = conn.served > 0;
+        conn.proto.set_read_until_eof(options.read_until_eof);
+        match exchange(
+            &inner.rt,
+            &mut conn,
+            hop,
+            &target,
+            &headers,
+            body.take(),
+            options,
+        )
+        .await
+        {
+            Ok(head) => {
+                return Ok(ClientResponse::new(
+                    session.clone(),
+                    conn,
+                    head,
+                    hop.method.clone(),
+                    hop.url.clone(),
+                    hop.real_url.clone(),
+                    info.clone(),
+                    options.timeout,
+                    options.total,
+                    start,
+                ));
+            }
+            Err((e, response_started)) => {
+                let retry =
+                    ahttp_proto::pool::may_retry(&hop.method, reused, response_started, attempt)
+                        && (replay.is_some() || hop.body.is_none());
+                inner.connector.discard(conn);
+                if !retry {
+                    return Err(e);
+                }
+                body = replay;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// Writes the request and reads up to the final response head. On error,
+/// also says whether any response byte had arrived (a retry is then not
+/// allowed).
+async fn exchange<R: Runtime>(
+    rt: &R,
+    conn: &mut Connection,
+    hop: &Hop,
+    target: &str,
+    headers: &WireHeaders,
+    body: Option<PreparedBody>,
+    options: &SendOptions,
+) -> std::result::Result<ResponseHead, (Error, bool)> {
+    let no_response = |e: Error| (e, false);
+    let mut out = BytesMut::with_capacity(512);
+    let head = RequestHead::new(&hop.method, target, options.version, headers.fields());
+    conn.proto
+        .send_request(head, rt.now(), &mut out)
+        .map_err(|e| {
+            no_response(Error::new(ErrorKind::Builder, "cannot encode the request").with_source(e))
+        })?;
+    if let Some(tracker) = &options.tracker {
+        tracker.start_attempt();
+    }
+    let mut body = body;
+    // A small in-memory body goes out in the same write as the head.
+    if let Some(PreparedBody::Full { bytes, .. }) = &body {
+        if conn.proto.body_state() == BodyState::Ready && bytes.len() <= 16 * 1024 {
+            conn.proto
+                .send_body(bytes, &mut out)
+                .map_err(|e| no_response(body_error(e)))?;
+            conn.proto
+                .send_end(&mut out)
+                .map_err(|e| no_response(body_error(e)))?;
+            if let Some(t) = &options.tracker {
+                t.wrote(bytes.len());
+                t.finish();
+            }
+            body = None;
+        }
+    }
+    if body.is_none() && conn.proto.body_state() == BodyState::Ready {
+        // A body-less request with a declared length of 0 still ends here.
+        let _ = conn.proto.send_end(&mut out);
+    }
+    conn.write_all(rt, &out, options.timeout.sock_write, options.total)
+        .await
+        .map_err(no_response)?;
+
+    // Expect: 100-continue: wait for the 100, a final answer, or the
+    // protocol's deadline, whichever comes first.
+    let mut early: Option<Event> = None;
+    while conn.proto.body_state() == BodyState::AwaitingContinue {
+        let deadline = conn.proto.poll_timeout();
+        let event = {
+            let read = pin!(conn.next_event(rt, options.timeout.sock_read, options.total));
+            match deadline {
+                None => Some(read.await),
+                Some(at) => match select(read, rt.sleep_until(at)).await {
+                    Either::Left((ev, _)) => Some(ev),
+                    Either::Right(_) => None,
+                },
+            }
+        };
+        match event {
+            None => conn.proto.handle_timeout(rt.now()),
+            Some(Ok(Event::Informational(_))) => {}
+            Some(Ok(ev)) => {
+                early = Some(ev);
+                break;
+            }
+            Some(Err(e)) => return Err((e.in_head(), true)),
+        }
+    }
+    if conn.proto.body_state() == BodyState::Ready {
+        if let Some(body) = body {
+            send_body(rt, conn, body, options)
+                .await
+                .map_err(no_response)?;
+        }
+    }
+    // Read to the final head; interim 1xx answers are skipped.
+    let mut started = early.is_some();
+    let mut next = early;
+    loop {
+        let event = match next.take() {
+            Some(ev) => ev,
+            None => conn
+                .next_event(rt, options.timeout.sock_read, options.total)
+                .await
+                .map_err(|e| {
+                    let started = started || !conn.read_buf.is_empty();
+                    (e.in_head(), started)
+                })?,
+        };
+        started = true;
+        match event {
+            Event::Informational(_) => continue,
+            Event::Response(head) => return Ok(head),
+            Event::Upgrade(_) => {
+                return Err((
+                    Error::new(ErrorKind::InvalidResponse, "unexpected protocol switch"),
+                    true,
+                ));
+            }
+            other => {
+                return Err((
+                    Error::new(
+                        ErrorKind::InvalidResponse,
+                        format!("unexpected {other:?} before the response head"),
+                    ),
+                    true,
+                ));
+            }
+        }
+    }
+}
+
+fn body_error(e: ahttp_proto::Error) -> Error {
+    Error::new(ErrorKind::Body, "cannot send the request body").with_source(e)
+}
+
+/// Streams a body: each piece framed by the connection (a chunk, or raw
+/// for a known length), compressed first when asked.
+async fn send_body<R: Runtime>(
+    rt: &R,
+    conn: &mut Connection,
+    body: PreparedBody,
+    options: &SendOptions,
+) -> Result<()> {
+    let tracker = options.tracker.as_ref();
+    let mut compressor = options.compress.map(Compressor::new);
+    let mut out = BytesMut::new();
+    match body {
+        PreparedBody::Full { bytes, .. } => {
+            send_piece(rt, conn, &mut out, bytes, &mut compressor, options).await?;
+        }
+        PreparedBody::Streamed { source, .. } => {
+            let mut source = source;
+            while let Some(piece) = source.next().await? {
+                send_piece(rt, conn, &mut out, piece, &mut compressor, options).await?;
+            }
+        }
+    }
+    if let Some(c) = compressor.take() {
+        let rest = c.finish()?;
+        write_framed(rt, conn, &mut out, rest, options).await?;
+    }
+    conn.proto.send_end(&mut out).map_err(body_error)?;
+    conn.write_all(rt, &out, options.timeout.sock_write, options.total)
+        .await?;
+    if let Some(t) = tracker {
+        t.finish();
+    }
+    Ok(())
+}
+
+async fn send_piece<R: Runtime>(
+    rt: &R,
+    conn: &mut Connection,
+    out: &mut BytesMut,
+    piece: Bytes,
+    compressor: &mut Option<Compressor>,
+    options: &SendOptions,
+) -> Result<()> {
+    if let Some(t) = &options.tracker {
+        t.wrote(piece.len());
+    }
+    let piece = match compressor {
+        Some(c) => c.compress(&piece)?,
+        None => piece,
+    };
+    write_framed(rt, conn, out, piece, options).await
+}
+
+/// Writes the framing, then the data itself (not copied for large pieces).
+async fn write_framed<R: Runtime>(
+    rt: &R,
+    conn: &mut Connection,
+    out: &mut BytesMut,
+    data: Bytes,
+    options: &SendOptions,
+) -> Result<()> {
+    let Some(suffix) = conn
+        .proto
+        .send_body_prefix(data.len() as u64, out)
+        .map_err(body_error)?
+    else {
+        return Ok(());
+    };
+    if data.len() <= 8 * 1024 {
+        out.extend_from_slice(&data);
+        out.extend_from_slice(suffix);
+        if out.len() >= 64 * 1024 {
+            conn.write_all(rt, out, options.timeout.sock_write, options.total)
+                .await?;
+            out.clear();
+        }
+        return Ok(());
+    }
+    conn.write_all(rt, out, options.timeout.sock_write, options.total)
+        .await?;
+    out.clear();
+    conn.write_all(rt, &data, options.timeout.sock_write, options.total)
+        .await?;
+    out.extend_from_slice(suffix);
+    Ok(())
+}
+
+impl StreamSource {
+    async fn next(&mut self) -> Result<Option<Bytes>> {
+        match self {
+            StreamSource::Pieces(p) => next_piece(p).await,
+            StreamSource::Multipart(m) => m.next().await,
+        }
+    }
+}
+
+/// A multipart form with streamed files, produced piece by piece.
+struct MultipartSource {
+    writer: ahttp_proto::multipart::MultipartWriter,
+    form: crate::FormData,
+    field: usize,
+    /// The reader of the field being streamed, if any.
+    current: Option<Box<dyn futures_io::AsyncRead + Send + Unpin>>,
+    done: bool,
+}
+
+impl MultipartSource {
+    fn new(writer: ahttp_proto::multipart::MultipartWriter, form: crate::FormData) -> Self {
+        MultipartSource {
+            writer,
+            form,
+            field: 0,
+            current: None,
+            done: false,
+        }
+    }
+
+    async fn next(&mut self) -> Result<Option<Bytes>> {
+        let map_err = |e: ahttp_proto::Error| {
+            Error::new(ErrorKind::Body, "cannot write the multipart form").with_source(e)
+        };
+        let mut out = BytesMut::new();
+        if let Some(reader) = &mut self.current {
+            let mut source = PieceSource::Reader(std::mem::replace(
+                reader,
+                Box::new(futures_util::io::empty()),
+            ));
+            let piece = next_piece(&mut source).await?;
+            if let PieceSource::Reader(r) = source {
+                self.current = Some(r);
+            }
+            match piece {
+                Some(piece) => {
+                    self.writer.write_body(&piece, &mut out).map_err(map_err)?;
+                    return Ok(Some(out.freeze()));
+                }
+                None => {
+                    self.current = None;
+                    self.writer.end_field(&mut out).map_err(map_err)?;
+                    self.field += 1;
+                }
+            }
+        }
+        if self.done {
+            return Ok(if out.is_empty() {
+                None
+            } else {
+                Some(out.freeze())
+            });
+        }
+        while self.field < self.form.fields.len() {
+            let field = &self.form.fields.fields()[self.field];
+            let reader = self.form.readers.iter().position(|(i, _)| *i == self.field);
+            match reader {
+                Some(pos) => {
+                    let (_, reader) = self.form.readers.remove(pos);
+                    self.writer.begin_field(field, &mut out).map_err(map_err)?;
+                    self.current = Some(reader);
+                    return Ok(Some(out.freeze()));
+                }
+                None => {
+                    self.writer.write_field(field, &mut out).map_err(map_err)?;
+                    self.field += 1;
+                }
+            }
+        }
+        self.writer.finish(&mut out).map_err(map_err)?;
+        self.done = true;
+        Ok(Some(out.freeze()))
+    }
+}
+
+/// Request body compression, streaming.
+struct Compressor {
+    inner: CompressorKind,
+}
+
+enum CompressorKind {
+    Deflate(flate2::write::ZlibEncoder<Vec<u8>>),
+    Gzip(flate2::write::GzEncoder<Vec<u8>>),
+}
+
+impl Compressor {
+    fn new(c: Compression) -> Self {
+        let level = flate2::Compression::default();
+        Compressor {
+            inner: match c {
+                Compression::Deflate => {
+                    CompressorKind::Deflate(flate2::write::ZlibEncoder::new(Vec::new(), level))
+                }
+                Compression::Gzip => {
+                    CompressorKind::Gzip(flate2::write::GzEncoder::new(Vec::new(), level))
+                }
+            },
+        }
+    }
+
+    fn compress(&mut self, data: &[u8]) -> Result<Bytes> {
+        use std::io::Write;
+        let err =
+            |e| Error::new(ErrorKind::Body, "cannot compress the request body").with_source(e);
+        let buf = match &mut self.inner {
+            CompressorKind::Deflate(e) => {
+                e.write_all(data).map_err(err)?;
+                e.get_mut()
+            }
+            CompressorKind::Gzip(e) => {
+                e.write_all(data).map_err(err)?;
+                e.get_mut()
+            }
+        };
+        Ok(Bytes::from(std::mem::take(buf)))
+    }
+
+    fn finish(self) -> Result<Bytes> {
+        let err =
+            |e| Error::new(ErrorKind::Body, "cannot compress the request body").with_source(e);
+        let rest = match self.inner {
+            CompressorKind::Deflate(e) => e.finish().map_err(err)?,
+            CompressorKind::Gzip(e) => e.finish().map_err(err)?,
+        };
+        Ok(Bytes::from(rest))
+    }
+}
+
+/// A one-shot request on a throwaway session that closes its connection
+/// afterwards (aiohttp's module-level `request()`). The runtime adapters
+/// wrap this as `request(method, url)`.
+pub fn one_shot<R: Runtime>(rt: R, method: Method, url: &str) -> RequestBuilder<R> {
+    let connector = crate::connector::TcpConnector::builder(rt.clone())
+        .force_close(true)
+        .build();
+    let session = ClientSession::builder_with_runtime(rt)
+        .connector(connector)
+        .build();
+    session.request(method, url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_locations_resolve_as_aiohttp() {
+        let cur = Url::parse("http://h.example/a/b?q=1").unwrap();
+        let r = |l| resolve_location(&cur, l, true).map(|u| u.to_string());
+        assert_eq!(r("/x").unwrap(), "http://h.example/x");
+        assert_eq!(r("c").unwrap(), "http://h.example/a/c");
+        assert_eq!(r("http:/y").unwrap(), "http://h.example/y");
+        assert_eq!(r("http:z").unwrap(), "http://h.example/a/z");
+        assert_eq!(
+            r("https://other.example/p").unwrap(),
+            "https://other.example/p"
+        );
+        assert_eq!(
+            r("ftp://x/").unwrap_err().kind(),
+            &ErrorKind::NonHttpUrlRedirect
+        );
+        assert_eq!(
+            r("ws://x/").unwrap_err().kind(),
+            &ErrorKind::NonHttpUrlRedirect
+        );
+        assert_eq!(
+            r("http://[::1").unwrap_err().kind(),
+            &ErrorKind::InvalidUrlRedirect
+        );
+    }
+
+    #[test]
+    fn urls_join_base_and_params() {
+        let base = Url::parse("http://h.example/api/").unwrap();
+        let (u, _) = build_url(Some(&base), "items", None).unwrap();
+        assert_eq!(u.as_str(), "http://h.example/api/items");
+        let (u, real) = build_url(
+            None,
+            "http://h.example/p?a=1#frag",
+            Some(&Params::Pairs(vec![("b".into(), "x y".into())])),
+        )
+        .unwrap();
+        assert_eq!(u.as_str(), "http://h.example/p?a=1&b=x+y");
+        assert_eq!(real.fragment(), Some("frag"));
+        let (u, _) = build_url(
+            None,
+            "http://h.example/p",
+            Some(&Params::Raw("a=%20&b".into())),
+        )
+        .unwrap();
+        assert_eq!(u.query(), Some("a=%20&b"));
+        assert_eq!(
+            build_url(None, "ftp://h/", None).unwrap_err().kind(),
+            &ErrorKind::NonHttpUrl
+        );
+        assert_eq!(
+            build_url(None, "not a url", None).unwrap_err().kind(),
+            &ErrorKind::InvalidUrl
+        );
+    }
+}
