@@ -30,11 +30,6 @@ pub mod sse;
 
 pub use error::{Error, ErrorKind, RequestField, Result};
 
-/// The README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeDoctests;
-
 /// docs/sans-io.md's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/sans-io.md")]

@@ -94,3 +94,9 @@ pub type ClientResponse = ahttp::ClientResponse<TokioRuntime>;
 pub fn request(method: ahttp::Method, url: &str) -> RequestBuilder {
     ahttp::one_shot(TokioRuntime, method, url)
 }
+
+/// The README's examples, compiled and run as doctests (here, where the
+/// test server and tokio are at hand).
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
