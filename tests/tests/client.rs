@@ -963,3 +963,31 @@ async fn session_close_and_drop<R: Runtime + Default>() {
     // One-shot requests close their connection.
     let _ = BasicAuth::new("a", "b");
 }
+
+/// Requests and responses can move between threads: a request future can
+/// be spawned on a multi-threaded executor, with any body.
+#[allow(dead_code)]
+fn futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let s = ahttp_tokio::ClientSession::new();
+    let stream = futures_util::stream::iter(vec![Ok(bytes::Bytes::new())]);
+    let fut = s
+        .post("http://127.0.0.1/")
+        .data(ahttp::Body::from_stream(stream))
+        .send();
+    assert_send(&fut);
+    let mut form = FormData::new();
+    let _ = form.add_reader(
+        "f",
+        futures_util::io::Cursor::new(vec![1u8]),
+        None,
+        "f",
+        None,
+    );
+    let fut = s.post("http://127.0.0.1/").data(form).send();
+    assert_send(&fut);
+    fn response_is_send(r: ahttp_tokio::ClientResponse) {
+        assert_send(&r);
+    }
+    let _ = response_is_send;
+}

@@ -40,7 +40,11 @@ async fn main() -> Result<(), ahttp_tokio::Error> {
     println!("\nparams -> {}", resp.url());
 
     // POST a form, JSON, and a multipart form with a file.
-    let mut resp = session.post(server.url("/post")).form([("name", "Ada"), ("lang", "Rust")]).send().await?;
+    let mut resp = session
+        .post(server.url("/post"))
+        .form([("name", "Ada"), ("lang", "Rust")])
+        .send()
+        .await?;
     let doc: serde_json::Value = resp.json().await?;
     println!("\nPOST form -> form fields {}", doc["form"]);
     let mut resp = session
@@ -52,22 +56,36 @@ async fn main() -> Result<(), ahttp_tokio::Error> {
     println!("POST json -> parsed by the server as {}", doc["json"]);
     let mut form = FormData::new();
     form.add_field("title", "report")?;
-    form.add_file("file", b"col1,col2\n1,2\n".to_vec(), "report.csv", Some("text/csv"))?;
+    form.add_file(
+        "file",
+        b"col1,col2\n1,2\n".to_vec(),
+        "report.csv",
+        Some("text/csv"),
+    )?;
     let mut resp = session.post(server.url("/post")).data(form).send().await?;
     let doc: serde_json::Value = resp.json().await?;
     println!("POST multipart -> files {}", doc["files"]);
 
     // Streaming a download: pieces as they arrive, with progress.
-    let mut resp = session.get(server.url("/stream-bytes/200000?chunk_size=16384")).send().await?;
+    let mut resp = session
+        .get(server.url("/stream-bytes/200000?chunk_size=16384"))
+        .send()
+        .await?;
     let mut pieces = 0;
     while let Some(piece) = resp.next().await {
         piece?;
         pieces += 1;
     }
-    println!("\nstreamed {} bytes in {pieces} pieces", resp.bytes_received());
+    println!(
+        "\nstreamed {} bytes in {pieces} pieces",
+        resp.bytes_received()
+    );
 
     // Cookies set across a redirect are kept in the jar.
-    let mut resp = session.get(server.url("/cookies/set?flavour=oatmeal")).send().await?;
+    let mut resp = session
+        .get(server.url("/cookies/set?flavour=oatmeal"))
+        .send()
+        .await?;
     let doc: serde_json::Value = resp.json().await?;
     println!(
         "\ncookies after a redirect ({} hop): {}",

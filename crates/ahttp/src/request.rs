@@ -315,7 +315,10 @@ struct Hop {
     auth: Option<BasicAuth>,
     cookies: Vec<(String, String)>,
     headers: WireHeaders,
-    body: Option<PreparedBody>,
+    /// Whether this hop sends a body (the body itself is kept apart: a
+    /// streamed body is not `Sync`, and the hop is borrowed across awaits,
+    /// which must stay `Send`).
+    has_body: bool,
 }
 
 /// The body of a request as it will be sent.
@@ -384,8 +387,9 @@ async fn send_all<R: Runtime>(
         auth,
         cookies: b.cookies,
         headers: b.headers,
-        body: Some(body),
+        has_body: true,
     };
+    let mut next_body = Some(body);
     let mut history: Vec<ClientResponse<R>> = Vec::new();
     let options = SendOptions {
         version,
@@ -399,8 +403,8 @@ async fn send_all<R: Runtime>(
         tracker: b.tracker,
     };
     loop {
-        let (headers, info) = build_headers(&session, &hop, &options)?;
-        let body = hop.body.take();
+        let body = next_body.take();
+        let (headers, info) = build_headers(&session, &hop, body.as_ref(), &options)?;
         let replay = body.as_ref().and_then(PreparedBody::replay);
         let mut response = send_one(&session, &hop, headers, body, &options, &info, start)
             .await
@@ -449,14 +453,14 @@ async fn send_all<R: Runtime>(
                 && hop.method == Method::POST);
         if to_get {
             hop.method = Method::GET;
-            hop.body = None;
+            hop.has_body = false;
             hop.headers.remove("content-length");
             hop.headers.remove("content-type");
             hop.headers.remove("transfer-encoding");
         } else {
-            hop.body = match replay {
+            next_body = match replay {
                 Some(b) => Some(b),
-                None if options_has_body_after(&hop) => {
+                None if hop.has_body => {
                     return Err(Error::new(ErrorKind::Payload, "cannot follow the redirect: the request body was a stream that cannot be sent again")
                         .with_request(&info));
                 }
@@ -480,13 +484,6 @@ async fn send_all<R: Runtime>(
         hop.url = url;
         history.push(response);
     }
-}
-
-/// True when the request had a body before this hop (a stream that is gone).
-fn options_has_body_after(hop: &Hop) -> bool {
-    hop.headers.contains("content-length")
-        || hop.headers.contains("transfer-encoding")
-        || hop.method != Method::GET && hop.method != Method::HEAD
 }
 
 struct SendOptions {
@@ -748,6 +745,7 @@ fn value(s: &str) -> Result<HeaderValue> {
 fn build_headers<R: Runtime>(
     session: &ClientSession<R>,
     hop: &Hop,
+    body: Option<&PreparedBody>,
     options: &SendOptions,
 ) -> Result<(WireHeaders, RequestInfo)> {
     let inner = &session.inner;
@@ -807,7 +805,6 @@ fn build_headers<R: Runtime>(
         headers.set("Cookie", value(&line)?);
     }
     // Body headers.
-    let body = hop.body.as_ref();
     if let Some(ct) = body.and_then(PreparedBody::content_type) {
         if !skipped("content-type") {
             headers.set_default("Content-Type", value(ct)?);
@@ -946,7 +943,7 @@ async fn send_one<R: Runtime>(
             Err((e, response_started)) => {
                 let retry =
                     ahttp_proto::pool::may_retry(&hop.method, reused, response_started, attempt)
-                        && (replay.is_some() || hop.body.is_none());
+                        && (replay.is_some() || !hop.has_body);
                 inner.connector.discard(conn);
                 if !retry {
                     return Err(e);
