@@ -933,7 +933,12 @@ async fn response_accessors<R: Runtime + Default>() {
     assert_eq!(resp.url().fragment(), None);
     assert_eq!(resp.real_url().fragment(), Some("frag"));
     assert!(!resp.links().is_empty());
-    assert!(!resp.raw_headers().is_empty());
+    assert!(resp.raw_headers().next().is_some());
+    assert_eq!(
+        resp.request_info().raw_headers().next().map(|h| h.0),
+        Some("Host")
+    );
+    assert!(resp.request_info().headers().contains_key("user-agent"));
     let resp = s
         .get("response-headers")
         .params([("Content-Disposition", "attachment; filename=\"r.txt\"")])

@@ -40,10 +40,38 @@ pub struct RequestInfo {
     pub url: Url,
     /// The method.
     pub method: Method,
-    /// The headers as sent.
-    pub headers: HeaderMap,
     /// The URL with its fragment, as given.
     pub real_url: Url,
+    /// The headers as sent, in order and case.
+    pub(crate) sent: crate::wire_headers::WireHeaders,
+    map: std::sync::OnceLock<HeaderMap>,
+}
+
+impl RequestInfo {
+    pub(crate) fn new(
+        url: Url,
+        method: Method,
+        real_url: Url,
+        sent: crate::wire_headers::WireHeaders,
+    ) -> Self {
+        RequestInfo {
+            url,
+            method,
+            real_url,
+            sent,
+            map: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The headers as sent (built on first use).
+    pub fn headers(&self) -> &HeaderMap {
+        self.map.get_or_init(|| self.sent.to_map())
+    }
+
+    /// The headers as sent: names in the case sent, in order.
+    pub fn raw_headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.sent.iter().map(|(n, v)| (n, v.as_bytes()))
+    }
 }
 
 /// The status, headers and start of the body of the response an error is
@@ -138,7 +166,7 @@ struct Inner {
     kind: ErrorKind,
     message: String,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    request_info: Option<RequestInfo>,
+    request_info: Option<std::sync::Arc<RequestInfo>>,
     response: Option<ResponseParts>,
 }
 
@@ -169,7 +197,7 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_request(mut self, info: &RequestInfo) -> Self {
+    pub(crate) fn with_request(mut self, info: &std::sync::Arc<RequestInfo>) -> Self {
         if self.inner.request_info.is_none() {
             self.inner.request_info = Some(info.clone());
         }
@@ -188,7 +216,7 @@ impl Error {
 
     /// The request this error concerns, once there was one.
     pub fn request_info(&self) -> Option<&RequestInfo> {
-        self.inner.request_info.as_ref()
+        self.inner.request_info.as_deref()
     }
 
     /// The response this error concerns (status, headers, start of body).

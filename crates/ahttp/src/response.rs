@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use url::Url;
@@ -36,12 +37,10 @@ pub struct ClientResponse<R: Runtime> {
     version: Version,
     status: StatusCode,
     reason: String,
-    headers: HeaderMap,
-    raw_headers: Vec<(Bytes, Bytes)>,
-    method: Method,
-    url: Url,
-    real_url: Url,
-    request_info: RequestInfo,
+    /// The head's fields, sharing the received bytes; the `HeaderMap` view
+    /// is built on first use.
+    head_fields: ahttp_proto::h1::Headers,
+    request_info: Arc<RequestInfo>,
     pub(crate) history: Vec<ClientResponse<R>>,
     /// Decoded body pieces ready to hand out, with their end-of-chunk flag.
     pending: VecDeque<(Bytes, bool)>,
@@ -68,7 +67,7 @@ impl<R: Runtime> fmt::Debug for ClientResponse<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientResponse")
             .field("status", &self.status)
-            .field("url", &self.url.as_str())
+            .field("url", &self.url().as_str())
             .field("eof", &self.eof)
             .finish()
     }
@@ -80,23 +79,16 @@ impl<R: Runtime> ClientResponse<R> {
         session: ClientSession<R>,
         conn: Connection,
         head: ResponseHead,
-        method: Method,
-        url: Url,
-        real_url: Url,
-        request_info: RequestInfo,
+        request_info: Arc<RequestInfo>,
         timeout: ClientTimeout,
         total: Option<Deadline>,
         started: Instant,
     ) -> Self {
-        let raw_headers = head
-            .headers()
-            .iter_raw()
-            .map(|(n, v)| (Bytes::copy_from_slice(n), Bytes::copy_from_slice(v)))
-            .collect();
         let auto = session.inner.auto_decompress;
         let max_decoded = session.inner.max_decoded_size;
         let decoder = match head.headers().get("content-encoding") {
-            Some(v) if auto && method != Method::HEAD => match ContentCoding::parse(v) {
+            Some(v) if auto && request_info.method != Method::HEAD => match ContentCoding::parse(v)
+            {
                 Ok(ContentCoding::Identity) | Err(_) => None,
                 Ok(coding) => Some(ContentDecoder::new(coding, max_decoded)),
             },
@@ -110,11 +102,7 @@ impl<R: Runtime> ClientResponse<R> {
             version: head.version(),
             status: head.status(),
             reason: head.reason_lossy().into_owned(),
-            headers: head.headers().clone().into_map(),
-            raw_headers,
-            method,
-            url,
-            real_url,
+            head_fields: head.headers().clone(),
             request_info,
             history: Vec::new(),
             pending: VecDeque::new(),
@@ -184,27 +172,32 @@ impl<R: Runtime> ClientResponse<R> {
 
     /// The request method.
     pub fn method(&self) -> &Method {
-        &self.method
+        &self.request_info.method
     }
 
     /// The URL (without fragment).
     pub fn url(&self) -> &Url {
-        &self.url
+        &self.request_info.url
     }
 
     /// The URL with its fragment, as requested.
     pub fn real_url(&self) -> &Url {
-        &self.real_url
+        &self.request_info.real_url
     }
 
-    /// The headers.
+    /// The headers (the map is built on first call).
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        self.head_fields.map()
     }
 
     /// The headers as received: original case and order.
-    pub fn raw_headers(&self) -> &[(Bytes, Bytes)] {
-        &self.raw_headers
+    pub fn raw_headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.head_fields.iter_raw()
+    }
+
+    /// The first value of a header, without building the header map.
+    pub(crate) fn header_bytes(&self, name: &str) -> Option<&[u8]> {
+        self.head_fields.get(name)
     }
 
     /// The request as sent.
@@ -224,9 +217,8 @@ impl<R: Runtime> ClientResponse<R> {
 
     /// The Content-Length, if given.
     pub fn content_length(&self) -> Option<u64> {
-        self.headers
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
+        self.header_bytes("content-length")
+            .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| v.trim().parse().ok())
     }
 
@@ -234,9 +226,8 @@ impl<R: Runtime> ClientResponse<R> {
     /// when absent, as aiohttp).
     pub fn content_type(&self) -> String {
         match self
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+            .header_bytes("content-type")
+            .and_then(|v| std::str::from_utf8(v).ok())
         {
             Some(ct) => crate::headers::parse_content_type(ct).0,
             None => "application/octet-stream".to_owned(),
@@ -245,29 +236,22 @@ impl<R: Runtime> ClientResponse<R> {
 
     /// The `charset` parameter of Content-Type, lowercased.
     pub fn charset(&self) -> Option<String> {
-        self.headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
+        self.header_bytes("content-type")
+            .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|ct| crate::headers::parse_content_type(ct).1)
     }
 
     /// The parsed Content-Disposition header.
     pub fn content_disposition(&self) -> Option<crate::headers::ContentDisposition> {
-        self.headers
-            .get(http::header::CONTENT_DISPOSITION)
-            .map(|v| {
-                crate::headers::ContentDisposition::parse(&String::from_utf8_lossy(v.as_bytes()))
-            })
+        self.header_bytes("content-disposition")
+            .map(|v| crate::headers::ContentDisposition::parse(&String::from_utf8_lossy(v)))
     }
 
     /// The Link headers, parsed and resolved against the response URL.
     pub fn links(&self) -> Vec<crate::headers::Link> {
-        self.headers
-            .get_all(http::header::LINK)
-            .iter()
-            .flat_map(|v| {
-                crate::headers::parse_links(&String::from_utf8_lossy(v.as_bytes()), &self.url)
-            })
+        self.head_fields
+            .get_all("link")
+            .flat_map(|v| crate::headers::parse_links(&String::from_utf8_lossy(v), self.url()))
             .collect()
     }
 
@@ -275,17 +259,14 @@ impl<R: Runtime> ClientResponse<R> {
     pub fn cookies(&self) -> Vec<(String, String)> {
         self.set_cookie_values()
             .iter()
-            .filter_map(|v| cookie::Cookie::parse(v.as_str()).ok())
+            .filter_map(|v| std::str::from_utf8(v).ok())
+            .filter_map(|v| cookie::Cookie::parse(v).ok())
             .map(|c| (c.name().to_owned(), c.value().to_owned()))
             .collect()
     }
 
-    pub(crate) fn set_cookie_values(&self) -> Vec<String> {
-        self.headers
-            .get_all(http::header::SET_COOKIE)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .collect()
+    pub(crate) fn set_cookie_values(&self) -> Vec<&[u8]> {
+        self.head_fields.get_all("set-cookie").collect()
     }
 
     /// Body bytes received so far, on the wire (before decompression):
@@ -332,9 +313,9 @@ impl<R: Runtime> ClientResponse<R> {
         let parts = ResponseParts {
             status: self.status,
             reason: self.reason.clone(),
-            headers: self.headers.clone(),
+            headers: self.headers().clone(),
             body: body.freeze(),
-            history: self.history.iter().map(|r| r.url.clone()).collect(),
+            history: self.history.iter().map(|r| r.url().clone()).collect(),
         };
         Error::new(
             ErrorKind::ResponseStatus,

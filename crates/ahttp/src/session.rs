@@ -267,7 +267,7 @@ impl<R: Runtime> ClientSessionBuilder<R> {
     pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         let name = name.as_ref();
         match HeaderValue::from_str(value.as_ref()) {
-            Ok(v) if valid_name(name) => self.headers.set(name, v),
+            Ok(v) if valid_name(name) => self.headers.set(name.to_owned(), v),
             _ => self.fail(Error::new(
                 ErrorKind::Builder,
                 format!("invalid header {name:?}"),

@@ -3,11 +3,13 @@
 //! says), looked up case-insensitively.
 
 use http::{HeaderMap, HeaderName, HeaderValue};
+use std::borrow::Cow;
 
 /// An ordered, case-preserving header list.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WireHeaders {
-    list: Vec<(String, HeaderValue)>,
+    /// Names are usually static ("Host", "Accept"): no allocation for them.
+    list: Vec<(Cow<'static, str>, HeaderValue)>,
 }
 
 impl WireHeaders {
@@ -16,7 +18,12 @@ impl WireHeaders {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &HeaderValue)> {
-        self.list.iter().map(|(n, v)| (n.as_str(), v))
+        self.list.iter().map(|(n, v)| (n.as_ref(), v))
+    }
+
+    /// The fields themselves, for copying without reallocating names.
+    pub fn entries(&self) -> &[(Cow<'static, str>, HeaderValue)] {
+        &self.list
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -32,36 +39,37 @@ impl WireHeaders {
 
     /// Sets `name` to `value`: the first field of that name keeps its place
     /// and takes the new value, later ones go.
-    pub fn set(&mut self, name: &str, value: HeaderValue) {
+    pub fn set(&mut self, name: impl Into<Cow<'static, str>>, value: HeaderValue) {
+        let name = name.into();
         match self
             .list
             .iter()
-            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+            .position(|(n, _)| n.eq_ignore_ascii_case(&name))
         {
             Some(first) => {
-                self.list[first] = (name.to_owned(), value);
                 let mut i = first + 1;
                 while i < self.list.len() {
-                    if self.list[i].0.eq_ignore_ascii_case(name) {
+                    if self.list[i].0.eq_ignore_ascii_case(&name) {
                         self.list.remove(i);
                     } else {
                         i += 1;
                     }
                 }
+                self.list[first] = (name, value);
             }
-            None => self.list.push((name.to_owned(), value)),
+            None => self.list.push((name, value)),
         }
     }
 
     /// Adds a field, keeping any of the same name.
-    pub fn append(&mut self, name: &str, value: HeaderValue) {
-        self.list.push((name.to_owned(), value));
+    pub fn append(&mut self, name: impl Into<Cow<'static, str>>, value: HeaderValue) {
+        self.list.push((name.into(), value));
     }
 
     /// Sets `name` unless it is already there.
-    pub fn set_default(&mut self, name: &str, value: HeaderValue) {
+    pub fn set_default(&mut self, name: &'static str, value: HeaderValue) {
         if !self.contains(name) {
-            self.list.push((name.to_owned(), value));
+            self.list.push((Cow::Borrowed(name), value));
         }
     }
 
@@ -69,7 +77,7 @@ impl WireHeaders {
         self.list.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
     }
 
-    /// The fields as a `HeaderMap` (for `RequestInfo`).
+    /// The fields as a `HeaderMap` (for `RequestInfo::headers`).
     pub fn to_map(&self) -> HeaderMap {
         let mut map = HeaderMap::with_capacity(self.list.len());
         for (n, v) in &self.list {
