@@ -32,6 +32,8 @@ pub(crate) struct Connection {
     pub io: BoxIo,
     pub proto: h1::ClientConnection,
     pub read_buf: BytesMut,
+    /// The request head is encoded here; reused from request to request.
+    pub write_buf: BytesMut,
     pub key: PoolKey,
     /// How many requests this connection has carried before the current one.
     pub served: u32,
@@ -56,6 +58,7 @@ impl Connection {
             io,
             proto: h1::ClientConnection::with_config(config),
             read_buf: BytesMut::new(),
+            write_buf: BytesMut::new(),
             key,
             served: 0,
             keep_alive_hint: None,

@@ -752,13 +752,12 @@ fn build_headers<R: Runtime>(
     let inner = &session.inner;
     let skipped = |name: &str| options.skip.iter().any(|s| s.eq_ignore_ascii_case(name));
     let mut headers = WireHeaders::new();
-    let host = match (hop.url.host_str(), hop.url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
-        (None, _) => String::new(),
-    };
     if !hop.headers.contains("host") {
-        headers.set("Host", value(&host)?);
+        // host[:port] exactly as the URL has it (IPv6 in brackets).
+        let authority = &hop.url[url::Position::BeforeHost..url::Position::AfterPort];
+        let host = HeaderValue::from_str(authority)
+            .map_err(|e| Error::new(ErrorKind::InvalidUrl, "invalid host").with_source(e))?;
+        headers.set("Host", host);
     }
     for (name, v) in inner.headers.entries() {
         if !hop.headers.contains(name) {
@@ -897,13 +896,9 @@ async fn send_one<R: Runtime>(
         port: hop.url.port_or_known_default().unwrap_or(80),
         unix_path: inner.connector.unix_path(),
     };
-    let target = {
-        let path = &hop.url[url::Position::BeforePath..url::Position::AfterQuery];
-        if path.is_empty() {
-            "/".to_owned()
-        } else {
-            path.to_owned()
-        }
+    let target: &str = match &hop.url[url::Position::BeforePath..url::Position::AfterQuery] {
+        "" => "/",
+        path => path,
     };
     let mut attempt = 0u32;
     loop {
@@ -918,7 +913,7 @@ async fn send_one<R: Runtime>(
             &inner.rt,
             &mut conn,
             hop,
-            &target,
+            target,
             &info.sent,
             body.take(),
             options,
@@ -964,7 +959,8 @@ async fn exchange<R: Runtime>(
     options: &SendOptions,
 ) -> std::result::Result<ResponseHead, (Error, bool)> {
     let no_response = |e: Error| (e, false);
-    let mut out = BytesMut::with_capacity(512);
+    let mut out = std::mem::take(&mut conn.write_buf);
+    out.clear();
     let head = RequestHead::new(&hop.method, target, options.version, headers.fields());
     conn.proto
         .send_request(head, rt.now(), &mut out)
@@ -998,6 +994,8 @@ async fn exchange<R: Runtime>(
     conn.write_all(rt, &out, options.timeout.sock_write, IO_TOTAL)
         .await
         .map_err(no_response)?;
+    // Kept for the connection's next request.
+    conn.write_buf = out;
 
     // Expect: 100-continue: wait for the 100, a final answer, or the
     // protocol's deadline, whichever comes first.
