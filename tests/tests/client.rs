@@ -61,6 +61,11 @@ on_every_runtime!(
     invalid_urls,
     response_accessors,
     session_close_and_drop,
+    read_until_eof_and_http10,
+    release_drains_a_small_rest,
+    readany_and_fallback_charset,
+    every_method_and_deflate_compression,
+    idempotent_requests_retry_once_on_a_dead_reused_connection,
 );
 
 fn session<R: Runtime + Default>() -> ClientSession<R> {
@@ -995,4 +1000,221 @@ fn futures_are_send() {
         assert_send(&r);
     }
     let _ = response_is_send;
+}
+
+async fn read_until_eof_and_http10<R: Runtime + Default>() {
+    // A body without length or chunking: read until close, or empty.
+    let raw = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end".to_vec();
+    let server =
+        ahttp_testserver::RawServer::start(ahttp_testserver::RawBehaviour::SendThenClose(raw));
+    let s = session::<R>();
+    let mut resp = s.get(server.url("/")).send().await.unwrap();
+    assert_eq!(&resp.read().await.unwrap()[..], b"until the end");
+    let mut resp = s
+        .get(server.url("/"))
+        .read_until_eof(false)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.read().await.unwrap().is_empty());
+    // HTTP/1.0 requests carry Connection: keep-alive, as aiohttp sends them.
+    let server = TestServer::start();
+    let mut resp = s
+        .get(server.url("/get"))
+        .version(ahttp::Version::HTTP_10)
+        .send()
+        .await
+        .unwrap();
+    let doc = json_of(&mut resp).await;
+    assert_eq!(header(&doc, "connection"), Some("keep-alive"));
+    assert_eq!(
+        server.last_request().unwrap().version,
+        ahttp::Version::HTTP_10
+    );
+}
+
+async fn release_drains_a_small_rest<R: Runtime + Default>() {
+    let server = TestServer::start();
+    let s = session::<R>();
+    // 20 KB unread (under the 64 KiB drain limit): drained, connection kept.
+    let mut resp = s
+        .get(server.url("/slow-body?delay_ms=50&size=20000"))
+        .send()
+        .await
+        .unwrap();
+    resp.release().await;
+    s.get(server.url("/get"))
+        .send()
+        .await
+        .unwrap()
+        .read()
+        .await
+        .unwrap();
+    assert_eq!(server.connections_accepted(), 1, "drained and reused");
+    // 1 MB unread: closed rather than drained.
+    let mut resp = s.get(server.url("/bytes/1000000")).send().await.unwrap();
+    resp.release().await;
+    s.get(server.url("/get"))
+        .send()
+        .await
+        .unwrap()
+        .read()
+        .await
+        .unwrap();
+    assert_eq!(server.connections_accepted(), 2, "closed, a new connection");
+    // A smaller drain limit closes the 20 KB case too.
+    let strict = ClientSession::<R>::builder().drain_limit(1000).build();
+    let before = server.connections_accepted();
+    let mut resp = strict
+        .get(server.url("/slow-body?delay_ms=50&size=20000"))
+        .send()
+        .await
+        .unwrap();
+    resp.release().await;
+    strict
+        .get(server.url("/get"))
+        .send()
+        .await
+        .unwrap()
+        .read()
+        .await
+        .unwrap();
+    assert_eq!(server.connections_accepted(), before + 2);
+}
+
+async fn readany_and_fallback_charset<R: Runtime + Default>() {
+    let server = TestServer::start();
+    let s = session::<R>();
+    let mut resp = s.get(server.url("/bytes/1000")).send().await.unwrap();
+    let mut content = resp.content();
+    let mut total = 0;
+    loop {
+        let piece = content.readany().await.unwrap();
+        if piece.is_empty() {
+            break;
+        }
+        total += piece.len();
+    }
+    assert_eq!(total, 1000);
+    // No charset in the Content-Type: the session's resolver decides.
+    let latin = ClientSession::<R>::builder()
+        .fallback_charset_resolver(|_body: &[u8]| "iso-8859-1".to_owned())
+        .build();
+    let mut resp = latin
+        .get(server.url("/encoding/nocharset"))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.charset().is_none());
+    let text = resp.text().await.unwrap();
+    assert!(!text.is_empty());
+    let mut resp = s.get(server.url("/encoding/utf8")).send().await.unwrap();
+    assert!(resp.text().await.is_ok());
+    assert!(!resp.reason().is_empty());
+}
+
+async fn every_method_and_deflate_compression<R: Runtime + Default>() {
+    let server = TestServer::start();
+    let s = session::<R>();
+    for (resp, method) in [
+        (
+            s.patch(server.url("/patch"))
+                .data("p")
+                .send()
+                .await
+                .unwrap(),
+            "PATCH",
+        ),
+        (
+            s.delete(server.url("/delete")).send().await.unwrap(),
+            "DELETE",
+        ),
+        (
+            s.options(server.url("/anything")).send().await.unwrap(),
+            "OPTIONS",
+        ),
+        (
+            s.put(server.url("/put")).data("u").send().await.unwrap(),
+            "PUT",
+        ),
+    ] {
+        let mut resp = resp;
+        let doc = json_of(&mut resp).await;
+        assert_eq!(doc["method"], method);
+        if method == "DELETE" {
+            // aiohttp sends Content-Length: 0 for body-less DELETE.
+            assert_eq!(header(&doc, "content-length"), Some("0"));
+        }
+    }
+    let mut resp = s
+        .post(server.url("/post"))
+        .data("zzz".repeat(50))
+        .compress(ahttp::Compression::Deflate)
+        .send()
+        .await
+        .unwrap();
+    let doc = json_of(&mut resp).await;
+    assert_eq!(header(&doc, "content-encoding"), Some("deflate"));
+    // The server got zlib data that inflates to the body.
+    let body = server.last_request().unwrap().body;
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(&body[..]), &mut out).unwrap();
+    assert_eq!(out, "zzz".repeat(50).as_bytes());
+}
+
+async fn idempotent_requests_retry_once_on_a_dead_reused_connection<R: Runtime + Default>() {
+    // Connections 0 and 2 answer one request, then take the next one and
+    // close without answering (a keep-alive race); the others answer
+    // normally.
+    let server = ahttp_testserver::RawServer::start_fn(|mut conn| async move {
+        let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        if conn.index() == 0 || conn.index() == 2 {
+            if conn.read_request().await.ok().flatten().is_some() {
+                let _ = conn.write_all(ok).await;
+            }
+            let _ = conn.read_request().await;
+            conn.close().await;
+            return;
+        }
+        while let Ok(Some(_)) = conn.read_request().await {
+            if conn.write_all(ok).await.is_err() {
+                return;
+            }
+        }
+    });
+    let s = session::<R>();
+    assert_eq!(
+        &s.get(server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .read()
+            .await
+            .unwrap()[..],
+        b"ok"
+    );
+    // GET on the reused (now dying) connection: retried on a new one.
+    assert_eq!(
+        &s.get(server.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .read()
+            .await
+            .unwrap()[..],
+        b"ok"
+    );
+    assert_eq!(server.connections_accepted(), 2);
+    // POST is not idempotent: the same situation is an error, not a retry.
+    let s = session::<R>();
+    s.get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .read()
+        .await
+        .unwrap();
+    let err = s.post(server.url("/")).data("x").send().await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::ServerDisconnected, "{err:?}");
+    assert_eq!(server.connections_accepted(), 3);
 }
