@@ -8,31 +8,8 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use std::time::Duration;
 
-/// Instantiates each listed test on the three runtimes.
-macro_rules! on_every_runtime {
-    ($($name:ident),* $(,)?) => {
-        mod tokio_rt {
-            $(#[test] fn $name() {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .expect("tokio runtime")
-                    .block_on(super::$name::<ahttp_tokio::TokioRuntime>())
-            })*
-        }
-        mod async_std_rt {
-            $(#[test] fn $name() {
-                async_std::task::block_on(super::$name::<ahttp_async_std::AsyncStdRuntime>())
-            })*
-        }
-        mod smol_rt {
-            $(#[test] fn $name() {
-                smol::block_on(super::$name::<ahttp_smol::SmolRuntime>())
-            })*
-        }
-    };
-}
+#[macro_use]
+mod common;
 
 on_every_runtime!(
     get_echoes_method_url_and_default_headers,

@@ -6,30 +6,8 @@ use ahttp::{ClientSession, ClientTimeout, ErrorKind, Runtime, TcpConnector};
 use ahttp_testserver::{RawBehaviour, RawServer, TestServer};
 use std::time::{Duration, Instant};
 
-macro_rules! on_every_runtime {
-    ($($name:ident),* $(,)?) => {
-        mod tokio_rt {
-            $(#[test] fn $name() {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .expect("tokio runtime")
-                    .block_on(super::$name::<ahttp_tokio::TokioRuntime>())
-            })*
-        }
-        mod async_std_rt {
-            $(#[test] fn $name() {
-                async_std::task::block_on(super::$name::<ahttp_async_std::AsyncStdRuntime>())
-            })*
-        }
-        mod smol_rt {
-            $(#[test] fn $name() {
-                smol::block_on(super::$name::<ahttp_smol::SmolRuntime>())
-            })*
-        }
-    };
-}
+#[macro_use]
+mod common;
 
 on_every_runtime!(
     limit_makes_requests_wait_their_turn,
