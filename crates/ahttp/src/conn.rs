@@ -25,6 +25,9 @@ pub(crate) struct PoolKey {
     pub host: String,
     pub port: u16,
     pub unix_path: Option<String>,
+    /// For https: the TLS setup (ssl mode and server_hostname); connections
+    /// made one way are never reused for a request asking another.
+    pub tls: Option<String>,
 }
 
 /// An open connection.

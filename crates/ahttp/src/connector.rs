@@ -52,17 +52,20 @@ impl<R: Runtime> fmt::Debug for TcpConnector<R> {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Config {
     pool: PoolConfig,
     local_addr: Option<SocketAddr>,
     unix_path: Option<String>,
+    tls: crate::tls::TlsSettings,
 }
 
 struct Shared<R: Runtime> {
     rt: R,
     config: Config,
     state: Mutex<State>,
+    /// An invalid option (a bad CA file); every connection fails with it.
+    error: Option<String>,
 }
 
 struct State {
@@ -110,6 +113,7 @@ impl<R: Runtime> Shared<R> {
 pub struct TcpConnectorBuilder<R: Runtime> {
     rt: R,
     config: Config,
+    error: Option<String>,
 }
 
 impl<R: Runtime> TcpConnectorBuilder<R> {
@@ -144,6 +148,43 @@ impl<R: Runtime> TcpConnectorBuilder<R> {
         self
     }
 
+    /// The default `ssl` mode for https requests (default: verify).
+    pub fn ssl(mut self, ssl: crate::tls::Ssl) -> Self {
+        self.config.tls.default_ssl = ssl;
+        self
+    }
+
+    /// Trust the CA certificates in this PEM text besides the webpki roots
+    /// (aiohttp: an `SSLContext` with `load_verify_locations`). Invalid PEM
+    /// makes connections fail with that error.
+    pub fn add_ca_pem(mut self, pem: &[u8]) -> Self {
+        if let Err(e) = self.config.tls.add_ca_pem(pem) {
+            self.error = Some(e.to_string());
+        }
+        self
+    }
+
+    /// Trust the CA certificates in this PEM file.
+    pub fn ca_file(self, path: impl AsRef<std::path::Path>) -> Self {
+        match std::fs::read(path.as_ref()) {
+            Ok(pem) => self.add_ca_pem(&pem),
+            Err(e) => {
+                let mut this = self;
+                this.error = Some(format!(
+                    "cannot read CA file {}: {e}",
+                    path.as_ref().display()
+                ));
+                this
+            }
+        }
+    }
+
+    /// Also trust the operating system's root certificates.
+    pub fn use_system_roots(mut self, on: bool) -> Self {
+        self.config.tls.use_system_roots(on);
+        self
+    }
+
     /// Connect every request to this Unix domain socket instead of TCP
     /// (aiohttp's `UnixConnector(path)`); the URL still gives the Host.
     pub fn unix_socket(mut self, path: impl Into<String>) -> Self {
@@ -161,6 +202,7 @@ impl<R: Runtime> TcpConnectorBuilder<R> {
                     wakers: HashMap::new(),
                 }),
                 config: self.config,
+                error: self.error,
             }),
         }
     }
@@ -217,7 +259,9 @@ impl<R: Runtime> TcpConnector<R> {
                 pool: PoolConfig::default(),
                 local_addr: None,
                 unix_path: None,
+                tls: crate::tls::TlsSettings::default(),
             },
+            error: None,
         }
     }
 
@@ -228,6 +272,11 @@ impl<R: Runtime> TcpConnector<R> {
 
     pub(crate) fn unix_path(&self) -> Option<String> {
         self.shared.config.unix_path.clone()
+    }
+
+    /// The `ssl` mode requests use unless they set their own.
+    pub(crate) fn default_ssl(&self) -> crate::tls::Ssl {
+        self.shared.config.tls.default_ssl.clone()
     }
 
     /// Connections the pool holds: (idle, in use, connecting).
@@ -244,7 +293,11 @@ impl<R: Runtime> TcpConnector<R> {
         timeouts: &ClientTimeout,
         total: Option<Deadline>,
         limits: ahttp_proto::h1::Limits,
+        tls: Option<(&crate::tls::Ssl, Option<&str>)>,
     ) -> Result<Connection> {
+        if let Some(e) = &self.shared.error {
+            return Err(Error::new(ErrorKind::Builder, e.clone()));
+        }
         let shared = &*self.shared;
         let rt = &shared.rt;
         let start = rt.now();
@@ -304,7 +357,8 @@ impl<R: Runtime> TcpConnector<R> {
                         shared,
                         permit: Some(permit),
                     };
-                    let io = timeout::run(rt, connect_deadline, self.open(key, timeouts)).await?;
+                    let io =
+                        timeout::run(rt, connect_deadline, self.open(key, timeouts, tls)).await?;
                     if let Some(permit) = guard.permit.take() {
                         shared.lock().pool.connected(permit);
                     }
@@ -328,7 +382,36 @@ impl<R: Runtime> TcpConnector<R> {
 
     /// Opens a new socket for `key`: the Unix socket, or each resolved
     /// address in turn, each attempt bounded by `sock_connect`.
-    async fn open(&self, key: &PoolKey, timeouts: &ClientTimeout) -> Result<BoxIo> {
+    async fn open(
+        &self,
+        key: &PoolKey,
+        timeouts: &ClientTimeout,
+        tls: Option<(&crate::tls::Ssl, Option<&str>)>,
+    ) -> Result<BoxIo> {
+        let io = self.open_plain(key, timeouts).await?;
+        let Some((ssl, server_hostname)) = tls else {
+            return Ok(io);
+        };
+        // The handshake belongs to the connect attempt, as in aiohttp.
+        let rt = &self.shared.rt;
+        let host = key.host.trim_start_matches('[').trim_end_matches(']');
+        let attempt = Deadline::after(rt.now(), timeouts.sock_connect, DeadlineKind::Connect);
+        timeout::run(
+            rt,
+            attempt,
+            crate::tls::handshake(
+                &self.shared.config.tls,
+                ssl,
+                io,
+                host,
+                key.port,
+                server_hostname,
+            ),
+        )
+        .await
+    }
+
+    async fn open_plain(&self, key: &PoolKey, timeouts: &ClientTimeout) -> Result<BoxIo> {
         let rt = &self.shared.rt;
         #[cfg(unix)]
         if let Some(path) = &self.shared.config.unix_path {

@@ -7,6 +7,9 @@
 //! | `ClientConnectorError` | `Connector` | `is_connection`, [`Error::is_connect`] |
 //! | `ClientConnectorDNSError` | `ConnectorDns` | `is_connect` |
 //! | `UnixClientConnectorError` | `UnixConnector` | `is_connect` |
+//! | `ClientConnectorCertificateError` | `ConnectorCertificate` | `is_connect`, [`Error::is_ssl`] |
+//! | `ClientConnectorSSLError` | `ConnectorSsl` | `is_connect`, `is_ssl` |
+//! | `ServerFingerprintMismatch` | `FingerprintMismatch` | `is_connection`, `is_ssl` |
 //! | `ServerDisconnectedError` | `ServerDisconnected` | `is_connection` |
 //! | `ServerTimeoutError` / `ConnectionTimeoutError` / `SocketTimeoutError` | `ConnectionTimeout`, `SocketTimeout` | [`Error::is_timeout`] |
 //! | (none: aiohttp#5546) | `WriteTimeout` | `is_timeout` |
@@ -112,6 +115,30 @@ pub enum ErrorKind {
         host: String,
         /// The port.
         port: u16,
+    },
+    /// The server's certificate failed verification (untrusted, expired,
+    /// for another name): aiohttp's `ClientConnectorCertificateError`.
+    ConnectorCertificate {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// The TLS handshake failed otherwise: aiohttp's
+    /// `ClientConnectorSSLError`.
+    ConnectorSsl {
+        /// The host.
+        host: String,
+        /// The port.
+        port: u16,
+    },
+    /// The certificate did not match the pinned fingerprint: aiohttp's
+    /// `ServerFingerprintMismatch`.
+    FingerprintMismatch {
+        /// The pinned SHA-256, hex.
+        expected: String,
+        /// The presented certificate's SHA-256, hex.
+        got: String,
     },
     /// Connecting to a Unix socket failed.
     UnixConnector {
@@ -264,8 +291,21 @@ impl Error {
         self.is_connect()
             || matches!(
                 self.inner.kind,
-                ErrorKind::ConnectionReset | ErrorKind::Os | ErrorKind::ServerDisconnected
+                ErrorKind::ConnectionReset
+                    | ErrorKind::Os
+                    | ErrorKind::ServerDisconnected
+                    | ErrorKind::FingerprintMismatch { .. }
             )
+    }
+
+    /// aiohttp's `ClientSSLError` family (and a fingerprint mismatch).
+    pub fn is_ssl(&self) -> bool {
+        matches!(
+            self.inner.kind,
+            ErrorKind::ConnectorCertificate { .. }
+                | ErrorKind::ConnectorSsl { .. }
+                | ErrorKind::FingerprintMismatch { .. }
+        )
     }
 
     /// `raise_for_status` failed.

@@ -47,6 +47,7 @@ mod response;
 pub mod runtime;
 mod session;
 mod timeout;
+mod tls;
 mod wire_headers;
 
 pub use ahttp_proto as proto;
@@ -60,6 +61,9 @@ pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 pub use request::{one_shot, Compression, RequestBuilder, USER_AGENT};
 pub use response::ClientResponse;
 pub use runtime::Runtime;
+/// rustls, for building a custom [`Ssl::Config`].
+pub use rustls;
 pub use session::{CharsetResolver, ClientSession, ClientSessionBuilder};
 pub use timeout::ClientTimeout;
+pub use tls::{Fingerprint, Ssl};
 pub use url::Url;

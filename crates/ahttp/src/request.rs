@@ -60,6 +60,8 @@ pub struct RequestBuilder<R: Runtime> {
     timeout: Option<ClientTimeout>,
     version: Option<Version>,
     tracker: Option<UploadTracker>,
+    ssl: Option<crate::tls::Ssl>,
+    server_hostname: Option<String>,
     error: Option<Error>,
 }
 
@@ -86,8 +88,24 @@ impl<R: Runtime> RequestBuilder<R> {
             timeout: None,
             version: None,
             tracker: None,
+            ssl: None,
+            server_hostname: None,
             error: None,
         }
+    }
+
+    /// TLS for this request (aiohttp's `ssl=`): verify (default), no
+    /// verification, a rustls configuration, or a pinned fingerprint.
+    pub fn ssl(mut self, ssl: crate::tls::Ssl) -> Self {
+        self.ssl = Some(ssl);
+        self
+    }
+
+    /// The name used for SNI and for checking the certificate, instead of
+    /// the URL's host.
+    pub fn server_hostname(mut self, name: impl Into<String>) -> Self {
+        self.server_hostname = Some(name.into());
+        self
     }
 
     fn fail(mut self, e: Error) -> Self {
@@ -393,6 +411,11 @@ async fn send_all<R: Runtime>(
     let mut next_body = Some(body);
     let mut history: Vec<ClientResponse<R>> = Vec::new();
     let options = SendOptions {
+        ssl: b
+            .ssl
+            .clone()
+            .unwrap_or_else(|| inner.connector.default_ssl()),
+        server_hostname: b.server_hostname.clone(),
         version,
         skip,
         compress: b.compress,
@@ -489,6 +512,8 @@ async fn send_all<R: Runtime>(
 }
 
 struct SendOptions {
+    ssl: crate::tls::Ssl,
+    server_hostname: Option<String>,
     version: Version,
     skip: Vec<String>,
     compress: Option<Compression>,
@@ -890,11 +915,19 @@ async fn send_one<R: Runtime>(
     start: Instant,
 ) -> Result<ClientResponse<R>> {
     let inner = &session.inner;
+    let https = hop.url.scheme() == "https";
     let key = PoolKey {
         scheme: hop.url.scheme().to_owned(),
         host: hop.url.host_str().unwrap_or("").to_owned(),
         port: hop.url.port_or_known_default().unwrap_or(80),
         unix_path: inner.connector.unix_path(),
+        tls: https.then(|| {
+            format!(
+                "{}/{}",
+                options.ssl.pool_id(),
+                options.server_hostname.as_deref().unwrap_or("")
+            )
+        }),
     };
     let target: &str = match &hop.url[url::Position::BeforePath..url::Position::AfterQuery] {
         "" => "/",
@@ -905,7 +938,13 @@ async fn send_one<R: Runtime>(
         let replay = body.as_ref().and_then(PreparedBody::replay);
         let mut conn = inner
             .connector
-            .acquire(&key, &options.timeout, options.total, inner.limits)
+            .acquire(
+                &key,
+                &options.timeout,
+                options.total,
+                inner.limits,
+                https.then_some((&options.ssl, options.server_hostname.as_deref())),
+            )
             .await?;
         let reused = conn.served > 0;
         conn.proto.set_read_until_eof(options.read_until_eof);
