@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -14,11 +14,12 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::{oneshot, Notify};
+use tokio_rustls::TlsAcceptor;
 
 use crate::scan::{RawHead, RequestScanner, ScanEvent};
-use crate::RecordedRequest;
+use crate::{RecordedRequest, TlsInfo};
 
 /// Locks a mutex, ignoring poisoning (a panicking handler must not take the
 /// whole server down).
@@ -40,7 +41,23 @@ pub(crate) struct Shared {
     /// Host used in URLs when a request has no Host header.
     pub(crate) default_host: String,
     pub(crate) options: Options,
+    /// `"http"` or `"https"`, for absolute URLs in responses.
+    pub(crate) scheme: &'static str,
+    pub(crate) tls: TlsStats,
 }
+
+/// What a TLS server counts.
+#[derive(Debug, Default)]
+pub(crate) struct TlsStats {
+    pub(crate) handshake_failures: AtomicUsize,
+    pub(crate) handshake_errors: Mutex<Vec<String>>,
+    pub(crate) close_notify: AtomicUsize,
+    pub(crate) eof_without_close_notify: AtomicUsize,
+}
+
+/// How long a TLS connection is still read, after the server has sent its
+/// own close_notify, for the client's close_notify or EOF.
+const TLS_DRAIN: Duration = Duration::from_secs(5);
 
 /// The requests seen; `base` counts those forgotten by `clear_requests`,
 /// so that an index handed out earlier stays valid.
@@ -86,10 +103,19 @@ pub(crate) struct Conn {
     reads: AtomicUsize,
     /// Asks the connection to close once idle.
     pub(crate) idle_close: Notify,
+    /// The TLS session, on a TLS server.
+    pub(crate) tls: Option<TlsInfo>,
+    /// Whether the read side has ended (EOF or error) yet.
+    read_ended: AtomicBool,
 }
 
 impl Conn {
-    fn new(id: usize, peer: Option<SocketAddr>, shared: Arc<Shared>) -> Arc<Conn> {
+    fn new(
+        id: usize,
+        peer: Option<SocketAddr>,
+        shared: Arc<Shared>,
+        tls: Option<TlsInfo>,
+    ) -> Arc<Conn> {
         Arc::new(Conn {
             id,
             peer,
@@ -100,7 +126,27 @@ impl Conn {
             }),
             reads: AtomicUsize::new(0),
             idle_close: Notify::new(),
+            tls,
+            read_ended: AtomicBool::new(false),
         })
+    }
+
+    /// Notes the end of the read side: `clean` for EOF (on TLS, tokio-rustls
+    /// only reports EOF after a close_notify alert), else an error
+    /// (`UnexpectedEof` on TLS when TCP closed without close_notify). Only
+    /// the first end counts.
+    fn read_end(&self, clean: bool, unexpected_eof: bool) {
+        if self.read_ended.swap(true, Ordering::SeqCst) || self.tls.is_none() {
+            return;
+        }
+        let stats = &self.shared.tls;
+        if clean {
+            stats.close_notify.fetch_add(1, Ordering::SeqCst);
+        } else if unexpected_eof {
+            stats
+                .eof_without_close_notify
+                .fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     fn observe(&self, mut data: &[u8]) {
@@ -147,10 +193,17 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
-        ready!(Pin::new(&mut self.inner).poll_read(cx, buf))?;
+        let had_room = buf.remaining() > 0;
+        if let Err(e) = ready!(Pin::new(&mut self.inner).poll_read(cx, buf)) {
+            self.conn
+                .read_end(false, e.kind() == io::ErrorKind::UnexpectedEof);
+            return Poll::Ready(Err(e));
+        }
         let new = &buf.filled()[before..];
         if !new.is_empty() {
             self.conn.observe(new);
+        } else if had_room {
+            self.conn.read_end(true, false);
         }
         Poll::Ready(Ok(()))
     }
@@ -213,6 +266,76 @@ where
     let _ = fut.await;
 }
 
+/// Serves a connection over TLS: handshake, then the same as
+/// [`serve_conn`], except that hyper does not close the stream. Once hyper
+/// is done, a clean end sends close_notify and then reads on (for at most
+/// [`TLS_DRAIN`]) so that the client's close_notify is seen even when the
+/// server closed first; an error (a body cut off on purpose, a bad request,
+/// a client gone without close_notify) drops the connection without
+/// close_notify.
+async fn serve_tls<S>(
+    io: S,
+    acceptor: TlsAcceptor,
+    id: usize,
+    peer: Option<SocketAddr>,
+    shared: Arc<Shared>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let stream = match acceptor.accept(io).await {
+        Ok(s) => s,
+        Err(e) => {
+            shared.tls.handshake_failures.fetch_add(1, Ordering::SeqCst);
+            lock(&shared.tls.handshake_errors).push(e.to_string());
+            return;
+        }
+    };
+    let info = TlsInfo::from_session(stream.get_ref().1);
+    let conn = Conn::new(id, peer, shared, Some(info));
+    let tap = Tap {
+        inner: stream,
+        conn: conn.clone(),
+    };
+    let svc_conn = conn.clone();
+    let svc = service_fn(move |req| {
+        let conn = svc_conn.clone();
+        // Boxed: `poll_without_shutdown` wants an `Unpin` future.
+        Box::pin(async move { Ok::<_, Infallible>(crate::routes::handle(req, conn).await) })
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .keep_alive(conn.shared.options.keep_alive);
+    let mut http = builder.serve_connection(TokioIo::new(tap), svc);
+    let done = tokio::select! {
+        r = std::future::poll_fn(|cx| http.poll_without_shutdown(cx)) => Some(r),
+        _ = conn.idle_close.notified() => None,
+    };
+    let result = match done {
+        Some(r) => r,
+        None => {
+            Pin::new(&mut http).graceful_shutdown();
+            std::future::poll_fn(|cx| http.poll_without_shutdown(cx)).await
+        }
+    };
+    if result.is_err() {
+        return;
+    }
+    let mut io = http.into_parts().io.into_inner();
+    if io.shutdown().await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(TLS_DRAIN, async {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = io.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
 /// A listener the server can accept from.
 pub(crate) enum Listener {
     Tcp(tokio::net::TcpListener),
@@ -224,6 +347,7 @@ pub(crate) enum Listener {
 pub(crate) async fn accept_loop(
     listener: Listener,
     shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
     mut shutdown: oneshot::Receiver<()>,
 ) {
     loop {
@@ -234,15 +358,23 @@ pub(crate) async fn accept_loop(
         match accepted {
             Ok((stream, peer)) => {
                 let id = shared.accepted.fetch_add(1, Ordering::SeqCst) + 1;
-                let conn = Conn::new(id, peer, shared.clone());
-                match stream {
-                    Stream::Tcp(s) => {
+                let shared = shared.clone();
+                match (stream, &tls) {
+                    (Stream::Tcp(s), None) => {
                         let _ = s.set_nodelay(true);
-                        tokio::spawn(serve_conn(s, conn));
+                        tokio::spawn(serve_conn(s, Conn::new(id, peer, shared, None)));
+                    }
+                    (Stream::Tcp(s), Some(acceptor)) => {
+                        let _ = s.set_nodelay(true);
+                        tokio::spawn(serve_tls(s, acceptor.clone(), id, peer, shared));
                     }
                     #[cfg(unix)]
-                    Stream::Unix(s) => {
-                        tokio::spawn(serve_conn(s, conn));
+                    (Stream::Unix(s), None) => {
+                        tokio::spawn(serve_conn(s, Conn::new(id, peer, shared, None)));
+                    }
+                    #[cfg(unix)]
+                    (Stream::Unix(s), Some(acceptor)) => {
+                        tokio::spawn(serve_tls(s, acceptor.clone(), id, peer, shared));
                     }
                 }
             }

@@ -1,5 +1,6 @@
 //! An httpbin-like HTTP/1.1 server on 127.0.0.1 for ahttp's tests, built on
-//! hyper 1, plus [`RawServer`], a TCP server that misbehaves on purpose.
+//! hyper 1, over plain TCP or TLS (see [TLS](#tls)), plus [`RawServer`], a
+//! TCP server that misbehaves on purpose.
 //!
 //! Each server runs on its own thread with its own tokio runtime, so the
 //! same client test works whatever runtime drives it (tokio, async-std,
@@ -24,6 +25,74 @@
 //!   as sent (original case and order, raw bytes), the connection it came
 //!   on, and its body (filled in once the route has read it).
 //!
+//! # TLS
+//!
+//! [`TestServerBuilder::tls`] (or [`TestServer::start_tls`]) serves the
+//! same routes over TLS 1.2/1.3 (rustls, ring) with certificates made at
+//! run time by rcgen, once per process: [`tls::TlsFixtures::shared`] gives
+//! them in PEM and DER, with their keys. There is a CA, and four leaves to
+//! choose from with [`tls::Leaf`]:
+//!
+//! | leaf | signed by | SANs | what a verifying client says (rustls) |
+//! | --- | --- | --- | --- |
+//! | `Good` | the CA | `DNS:localhost`, `IP:127.0.0.1`, `IP:::1` | accepts |
+//! | `Expired` | the CA | the same; valid in 2000 only | `CertificateError::ExpiredContext` |
+//! | `WrongName` | the CA | `DNS:other.example` | `CertificateError::NotValidForNameContext` |
+//! | `SelfSigned` | itself | as `Good` | `CertificateError::UnknownIssuer` |
+//!
+//! The server sends the leaf alone (not the CA) and offers ALPN `http/1.1`
+//! only (a client offering ALPN without it fails the handshake). With
+//! [`require_client_cert`](tls::TlsServerOptions::require_client_cert),
+//! the handshake needs a client certificate signed by the separate client
+//! CA: [`tls::TlsFixtures::client`] is one. (In TLS 1.3 a client finishes
+//! its side of the handshake before the server checks its certificate, so
+//! a client without one sees the `CertificateRequired` alert on its first
+//! read, not when connecting.)
+//!
+//! [`TestServer::url`] gives `https://localhost:PORT/...` (`localhost` is
+//! 127.0.0.1 here, where the server listens), [`TestServer::url_ip`]
+//! `https://127.0.0.1:PORT/...`. Absolute URLs in responses (the echo
+//! `url`, `/absolute-redirect`, `/links`) use `https`. For pinning tests,
+//! [`tls::TlsFixtures::sha256_der`] and [`tls::TlsFixtures::sha256_spki`]
+//! hash a leaf's certificate and its SubjectPublicKeyInfo (the latter is
+//! what curl's `--pinnedpubkey sha256//...` hashes, see
+//! [`tls::TlsFixtures::pin_sha256`]).
+//!
+//! A TLS server also records:
+//! - [`TestServer::tls_handshake_failures`] and
+//!   [`TestServer::tls_handshake_errors`]: handshakes that failed (the
+//!   client rejected the certificate, sent none when one was required,
+//!   spoke plain HTTP, ...), with rustls' words, e.g. `received fatal
+//!   alert: UnknownCA`. Such connections still count in
+//!   [`TestServer::connections_accepted`];
+//! - [`RecordedRequest::tls`]: the protocol version, the SNI name (none for
+//!   an IP address), the ALPN protocol and the client's certificate;
+//! - [`TestServer::tls_close_notify_received`]: connections the client
+//!   closed cleanly with a `close_notify` alert, and
+//!   [`TestServer::tls_eof_without_close_notify`]: those where TCP ended
+//!   without one (tokio-rustls reads `Ok(0)` after close_notify and fails
+//!   with `UnexpectedEof` otherwise; the first end of each connection's
+//!   read side counts). When the server ends a connection cleanly (keep
+//!   alive off, `Connection: close`, `/keep-alive-timeout`), it sends its
+//!   own close_notify and then keeps reading for up to 5 s, so that a
+//!   client answering with close_notify is counted too. A connection ended
+//!   by an error (`/close-mid-body`, a malformed request) is dropped
+//!   without close_notify, so the client sees an unclean EOF.
+//!
+//! ```
+//! use ahttp_testserver::tls::{Leaf, TlsFixtures, TlsServerOptions};
+//! use ahttp_testserver::TestServer;
+//!
+//! let server = TestServer::builder()
+//!     .tls(TlsServerOptions::leaf(Leaf::Good).require_client_cert(true))
+//!     .start();
+//! assert!(server.url("/get").starts_with("https://localhost:"));
+//! let ca_pem: &str = TlsFixtures::shared().ca_cert_pem();
+//! let client = TlsFixtures::shared().client(); // cert_pem(), key_pem(), ...
+//! # let _ = (ca_pem, client);
+//! assert_eq!(server.tls_handshake_failures(), 0);
+//! ```
+//!
 //! # Routes
 //!
 //! Paths are matched after percent-decoding each segment. Unknown paths get
@@ -43,7 +112,7 @@
 //! | key | value |
 //! | --- | --- |
 //! | `method` | the request method |
-//! | `url` | `http://{Host header}{target}` (the target itself if absolute) |
+//! | `url` | `http://{Host header}{target}` (`https://` over TLS; the target itself if absolute) |
 //! | `path` | the path, without the query |
 //! | `args` | the query, decoded (`+` is a space): `{"k": "v"}`; a key repeated gives an array `{"k": ["1", "2"]}`; a key without `=` gets `""` |
 //! | `headers` | every header as received, in order, original case: `[["Host", "127.0.0.1:PORT"], ["X-A", "1"], ...]` |
@@ -233,6 +302,7 @@ mod multipart;
 mod raw;
 mod routes;
 mod scan;
+pub mod tls;
 mod util;
 
 use std::net::SocketAddr;
@@ -245,7 +315,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use crate::conn::{lock, Listener, Options, RequestLog, Shared};
+use crate::conn::{lock, Listener, Options, RequestLog, Shared, TlsStats};
+use crate::tls::TlsServerOptions;
 
 pub use crate::raw::{RawBehaviour, RawConn, RawHandler, RawServer};
 
@@ -292,6 +363,44 @@ pub struct RecordedRequest {
     /// before, and for routes that do not keep it: `/upload-count`,
     /// `/slow-read`, `/expect-reject`).
     pub body: Bytes,
+    /// The TLS session it came on (`None` on a plain server).
+    pub tls: Option<TlsInfo>,
+}
+
+/// What a TLS server saw of a connection's handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// The protocol: `"TLSv1.3"` or `"TLSv1.2"`.
+    pub version: String,
+    /// The server name the client sent (SNI), if any. Clients must not
+    /// send an IP address there, so it is `None` for `https://127.0.0.1`.
+    pub sni: Option<String>,
+    /// The ALPN protocol agreed on (only `http/1.1` is offered), if the
+    /// client sent ALPN.
+    pub alpn: Option<Vec<u8>>,
+    /// The DER of the certificate the client presented, if any (compare
+    /// with [`tls::TlsFixtures::client`]).
+    pub client_cert: Option<Vec<u8>>,
+}
+
+impl TlsInfo {
+    fn from_session(s: &rustls::ServerConnection) -> TlsInfo {
+        let version = match s.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
+            Some(v) => format!("{v:?}"),
+            None => String::new(),
+        };
+        TlsInfo {
+            version,
+            sni: s.server_name().map(str::to_string),
+            alpn: s.alpn_protocol().map(<[u8]>::to_vec),
+            client_cert: s
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| c.to_vec()),
+        }
+    }
 }
 
 impl RecordedRequest {
@@ -324,6 +433,7 @@ pub struct TestServerBuilder {
     keep_alive: bool,
     recv_buffer_size: Option<u32>,
     send_buffer_size: Option<u32>,
+    tls: Option<TlsServerOptions>,
 }
 
 impl Default for TestServerBuilder {
@@ -332,6 +442,7 @@ impl Default for TestServerBuilder {
             keep_alive: true,
             recv_buffer_size: None,
             send_buffer_size: None,
+            tls: None,
         }
     }
 }
@@ -358,9 +469,17 @@ impl TestServerBuilder {
         self
     }
 
+    /// Serves over TLS (HTTP/1.1 inside, the same routes) with the
+    /// certificates of [`tls::TlsFixtures::shared`]; see [TLS](crate#tls).
+    pub fn tls(mut self, options: TlsServerOptions) -> Self {
+        self.tls = Some(options);
+        self
+    }
+
     /// Binds 127.0.0.1 on an ephemeral port and starts the server; returns
     /// once it is listening. Panics if that fails.
     pub fn start(self) -> TestServer {
+        let acceptor = self.acceptor();
         let rt = new_runtime();
         let bound = {
             let _guard = rt.enter();
@@ -383,7 +502,8 @@ impl TestServerBuilder {
         TestServer::spawn(
             rt,
             Listener::Tcp(listener),
-            self.options(),
+            &self,
+            acceptor,
             addr.to_string(),
             Some(addr),
             None,
@@ -397,6 +517,7 @@ impl TestServerBuilder {
     pub fn start_unix(self, path: impl AsRef<Path>) -> TestServer {
         let path = path.as_ref().to_path_buf();
         let _ = std::fs::remove_file(&path);
+        let acceptor = self.acceptor();
         let rt = new_runtime();
         let bound = {
             let _guard = rt.enter();
@@ -412,7 +533,8 @@ impl TestServerBuilder {
         TestServer::spawn(
             rt,
             Listener::Unix(listener),
-            self.options(),
+            &self,
+            acceptor,
             "localhost".to_string(),
             None,
             Some(path),
@@ -423,6 +545,13 @@ impl TestServerBuilder {
         Options {
             keep_alive: self.keep_alive,
         }
+    }
+
+    fn acceptor(&self) -> Option<tokio_rustls::TlsAcceptor> {
+        let options = self.tls.as_ref()?;
+        let config = tls::server_config(options)
+            .unwrap_or_else(|e| panic!("ahttp-testserver: TLS config: {e}"));
+        Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
     }
 }
 
@@ -454,6 +583,7 @@ pub(crate) fn new_runtime() -> tokio::runtime::Runtime {
 pub struct TestServer {
     addr: Option<SocketAddr>,
     unix_path: Option<PathBuf>,
+    tls: Option<TlsServerOptions>,
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -486,10 +616,19 @@ impl TestServer {
         TestServerBuilder::default().start_unix(path)
     }
 
+    /// Starts a TLS server presenting `leaf`, without client
+    /// authentication; see [`TestServerBuilder::tls`].
+    pub fn start_tls(leaf: tls::Leaf) -> TestServer {
+        TestServerBuilder::default()
+            .tls(TlsServerOptions::leaf(leaf))
+            .start()
+    }
+
     fn spawn(
         rt: tokio::runtime::Runtime,
         listener: Listener,
-        options: Options,
+        builder: &TestServerBuilder,
+        acceptor: Option<tokio_rustls::TlsAcceptor>,
         default_host: String,
         addr: Option<SocketAddr>,
         unix_path: Option<PathBuf>,
@@ -498,20 +637,23 @@ impl TestServer {
             accepted: AtomicUsize::new(0),
             log: Mutex::new(RequestLog::default()),
             default_host,
-            options,
+            options: builder.options(),
+            scheme: if acceptor.is_some() { "https" } else { "http" },
+            tls: TlsStats::default(),
         });
         let (tx, rx) = oneshot::channel();
         let thread_shared = shared.clone();
         let thread = std::thread::Builder::new()
             .name("ahttp-testserver".into())
             .spawn(move || {
-                rt.block_on(conn::accept_loop(listener, thread_shared, rx));
+                rt.block_on(conn::accept_loop(listener, thread_shared, acceptor, rx));
                 rt.shutdown_timeout(Duration::from_secs(1));
             })
             .unwrap_or_else(|e| panic!("ahttp-testserver: cannot spawn thread: {e}"));
         TestServer {
             addr,
             unix_path,
+            tls: builder.tls,
             shared,
             shutdown: Some(tx),
             thread: Some(thread),
@@ -530,13 +672,65 @@ impl TestServer {
     }
 
     /// `http://127.0.0.1:PORT/path` (`http://localhost/path` on a Unix
-    /// socket); a leading `/` on `path` is optional.
+    /// socket); for a TLS server `https://localhost:PORT/path`, the name
+    /// the good leaf is for (`localhost` resolves to 127.0.0.1, where the
+    /// server listens). A leading `/` on `path` is optional.
     pub fn url(&self, path: &str) -> String {
-        let host = match self.addr {
-            Some(a) => a.to_string(),
-            None => "localhost".to_string(),
-        };
-        format!("http://{host}/{}", path.trim_start_matches('/'))
+        let path = path.trim_start_matches('/');
+        match (self.addr, self.tls.is_some()) {
+            (Some(a), false) => format!("http://{a}/{path}"),
+            (Some(a), true) => format!("https://localhost:{}/{path}", a.port()),
+            (None, false) => format!("http://localhost/{path}"),
+            (None, true) => format!("https://localhost/{path}"),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/path`, or `https://127.0.0.1:PORT/path` for a
+    /// TLS server (the good leaf has the SAN `IP:127.0.0.1`). The same as
+    /// [`url`](Self::url) on a Unix socket.
+    pub fn url_ip(&self, path: &str) -> String {
+        match self.addr {
+            Some(a) => {
+                let scheme = if self.tls.is_some() { "https" } else { "http" };
+                format!("{scheme}://{a}/{}", path.trim_start_matches('/'))
+            }
+            None => self.url(path),
+        }
+    }
+
+    /// The TLS options it was started with, if it serves TLS.
+    pub fn tls_options(&self) -> Option<TlsServerOptions> {
+        self.tls
+    }
+
+    /// How many TLS handshakes failed (the client rejected the certificate,
+    /// sent no client certificate when one was required, spoke plain HTTP,
+    /// ...). A connection counts in
+    /// [`connections_accepted`](Self::connections_accepted) before its
+    /// handshake, so these count there too.
+    pub fn tls_handshake_failures(&self) -> usize {
+        self.shared.tls.handshake_failures.load(Ordering::SeqCst)
+    }
+
+    /// The errors of the failed handshakes, in order, as rustls words
+    /// them (e.g. `received fatal alert: UnknownCA`).
+    pub fn tls_handshake_errors(&self) -> Vec<String> {
+        lock(&self.shared.tls.handshake_errors).clone()
+    }
+
+    /// How many TLS connections the client closed cleanly, with a
+    /// close_notify alert (whether before the server closed or after).
+    pub fn tls_close_notify_received(&self) -> usize {
+        self.shared.tls.close_notify.load(Ordering::SeqCst)
+    }
+
+    /// How many TLS connections the client closed at the TCP level without
+    /// sending close_notify first (seen while the server was reading).
+    pub fn tls_eof_without_close_notify(&self) -> usize {
+        self.shared
+            .tls
+            .eof_without_close_notify
+            .load(Ordering::SeqCst)
     }
 
     /// How many connections it has accepted so far.

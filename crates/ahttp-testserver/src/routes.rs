@@ -84,7 +84,12 @@ impl Req {
 
     fn url(&self) -> String {
         if self.target.starts_with('/') {
-            format!("http://{}{}", self.host(), self.target)
+            format!(
+                "{}://{}{}",
+                self.conn.shared.scheme,
+                self.host(),
+                self.target
+            )
         } else {
             self.target.clone()
         }
@@ -246,6 +251,7 @@ pub(crate) async fn handle(req: Request<Incoming>, conn: Arc<Conn>) -> Response<
         version: parts.version,
         headers: headers.clone(),
         body: Bytes::new(),
+        tls: conn.tls.clone(),
     });
     let req = Req {
         method,
@@ -347,10 +353,11 @@ async fn route(
         ["absolute-redirect", n] => {
             let n = n_or_return!(n);
             let host = req.host();
+            let scheme = req.conn.shared.scheme;
             let loc = if n <= 1 {
-                format!("http://{host}/get")
+                format!("{scheme}://{host}/get")
             } else {
-                format!("http://{host}/absolute-redirect/{}", n - 1)
+                format!("{scheme}://{host}/absolute-redirect/{}", n - 1)
             };
             redirect(StatusCode::FOUND, &loc)
         }
@@ -587,7 +594,8 @@ async fn route(
         ),
         ["links"] => {
             let first = format!(
-                "<http://{}/links/page/1>; rel=\"first\"; title=\"first page\"",
+                "<{}://{}/links/page/1>; rel=\"first\"; title=\"first page\"",
+                req.conn.shared.scheme,
                 req.host()
             );
             let one = "</links/page/3>; rel=\"next\", </links/page/9>; rel=\"last\"";

@@ -282,6 +282,8 @@ impl Error {
             ErrorKind::Connector { .. }
                 | ErrorKind::ConnectorDns { .. }
                 | ErrorKind::UnixConnector { .. }
+                | ErrorKind::ConnectorCertificate { .. }
+                | ErrorKind::ConnectorSsl { .. }
         )
     }
 
