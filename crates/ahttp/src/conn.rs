@@ -28,6 +28,8 @@ pub(crate) struct PoolKey {
     /// For https: the TLS setup (ssl mode and server_hostname); connections
     /// made one way are never reused for a request asking another.
     pub tls: Option<String>,
+    /// The proxy the connection goes through, if any.
+    pub proxy: Option<String>,
 }
 
 /// An open connection.

@@ -294,6 +294,7 @@ impl<R: Runtime> TcpConnector<R> {
         total: Option<Deadline>,
         limits: ahttp_proto::h1::Limits,
         tls: Option<(&crate::tls::Ssl, Option<&str>)>,
+        proxy: Option<&crate::proxy::Proxy>,
     ) -> Result<Connection> {
         if let Some(e) = &self.shared.error {
             return Err(Error::new(ErrorKind::Builder, e.clone()));
@@ -358,7 +359,8 @@ impl<R: Runtime> TcpConnector<R> {
                         permit: Some(permit),
                     };
                     let io =
-                        timeout::run(rt, connect_deadline, self.open(key, timeouts, tls)).await?;
+                        timeout::run(rt, connect_deadline, self.open(key, timeouts, tls, proxy))
+                            .await?;
                     if let Some(permit) = guard.permit.take() {
                         shared.lock().pool.connected(permit);
                     }
@@ -387,8 +389,55 @@ impl<R: Runtime> TcpConnector<R> {
         key: &PoolKey,
         timeouts: &ClientTimeout,
         tls: Option<(&crate::tls::Ssl, Option<&str>)>,
+        proxy: Option<&crate::proxy::Proxy>,
     ) -> Result<BoxIo> {
-        let io = self.open_plain(key, timeouts).await?;
+        let io = match proxy {
+            None => self.open_plain(key, timeouts).await?,
+            Some(proxy) => {
+                let to_proxy = PoolKey {
+                    scheme: proxy.url().scheme().to_owned(),
+                    host: proxy.host().to_owned(),
+                    port: proxy.port(),
+                    unix_path: None,
+                    tls: None,
+                    proxy: None,
+                };
+                let io = self.open_plain(&to_proxy, timeouts).await.map_err(|e| {
+                    if e.is_connect() {
+                        Error::new(
+                            ErrorKind::ProxyConnection {
+                                host: to_proxy.host.clone(),
+                                port: to_proxy.port,
+                            },
+                            format!("cannot connect to the proxy {}: {e}", proxy.url()),
+                        )
+                    } else {
+                        e
+                    }
+                })?;
+                // TLS to the proxy itself for an https:// proxy.
+                let io = if proxy.is_https() {
+                    let proxy_host = to_proxy.host.trim_start_matches('[').trim_end_matches(']');
+                    crate::tls::handshake(
+                        &self.shared.config.tls,
+                        &crate::tls::Ssl::Verify,
+                        io,
+                        proxy_host,
+                        to_proxy.port,
+                        None,
+                    )
+                    .await?
+                } else {
+                    io
+                };
+                if tls.is_some() {
+                    let host = key.host.trim_start_matches('[').trim_end_matches(']');
+                    crate::proxy::connect_tunnel(io, proxy, host, key.port).await?
+                } else {
+                    io
+                }
+            }
+        };
         let Some((ssl, server_hostname)) = tls else {
             return Ok(io);
         };

@@ -10,6 +10,8 @@
 //! | `ClientConnectorCertificateError` | `ConnectorCertificate` | `is_connect`, [`Error::is_ssl`] |
 //! | `ClientConnectorSSLError` | `ConnectorSsl` | `is_connect`, `is_ssl` |
 //! | `ServerFingerprintMismatch` | `FingerprintMismatch` | `is_connection`, `is_ssl` |
+//! | `ClientProxyConnectionError` | `ProxyConnection` | `is_connect` |
+//! | `ClientHttpProxyError` | `HttpProxy` | |
 //! | `ServerDisconnectedError` | `ServerDisconnected` | `is_connection` |
 //! | `ServerTimeoutError` / `ConnectionTimeoutError` / `SocketTimeoutError` | `ConnectionTimeout`, `SocketTimeout` | [`Error::is_timeout`] |
 //! | (none: aiohttp#5546) | `WriteTimeout` | `is_timeout` |
@@ -139,6 +141,21 @@ pub enum ErrorKind {
         expected: String,
         /// The presented certificate's SHA-256, hex.
         got: String,
+    },
+    /// The proxy could not be reached: aiohttp's
+    /// `ClientProxyConnectionError`.
+    ProxyConnection {
+        /// The proxy's host.
+        host: String,
+        /// The proxy's port.
+        port: u16,
+    },
+    /// The proxy answered CONNECT with a status other than 2xx: aiohttp's
+    /// `ClientHttpProxyError`. The status and headers are in
+    /// [`Error::response`].
+    HttpProxy {
+        /// The proxy's status code.
+        status: u16,
     },
     /// Connecting to a Unix socket failed.
     UnixConnector {
@@ -284,6 +301,7 @@ impl Error {
                 | ErrorKind::UnixConnector { .. }
                 | ErrorKind::ConnectorCertificate { .. }
                 | ErrorKind::ConnectorSsl { .. }
+                | ErrorKind::ProxyConnection { .. }
         )
     }
 

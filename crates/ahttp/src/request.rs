@@ -62,6 +62,7 @@ pub struct RequestBuilder<R: Runtime> {
     tracker: Option<UploadTracker>,
     ssl: Option<crate::tls::Ssl>,
     server_hostname: Option<String>,
+    proxy: Option<crate::proxy::Proxy>,
     error: Option<Error>,
 }
 
@@ -90,8 +91,16 @@ impl<R: Runtime> RequestBuilder<R> {
             tracker: None,
             ssl: None,
             server_hostname: None,
+            proxy: None,
             error: None,
         }
+    }
+
+    /// Send this request through a proxy (aiohttp's `proxy=`,
+    /// `proxy_auth=`, `proxy_headers=`, all on [`Proxy`](crate::Proxy)).
+    pub fn proxy(mut self, proxy: crate::proxy::Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
     }
 
     /// TLS for this request (aiohttp's `ssl=`): verify (default), no
@@ -411,6 +420,7 @@ async fn send_all<R: Runtime>(
     let mut next_body = Some(body);
     let mut history: Vec<ClientResponse<R>> = Vec::new();
     let options = SendOptions {
+        proxy: b.proxy.clone().or_else(|| inner.proxy.clone()),
         ssl: b
             .ssl
             .clone()
@@ -512,6 +522,7 @@ async fn send_all<R: Runtime>(
 }
 
 struct SendOptions {
+    proxy: Option<crate::proxy::Proxy>,
     ssl: crate::tls::Ssl,
     server_hostname: Option<String>,
     version: Version,
@@ -829,6 +840,16 @@ fn build_headers<R: Runtime>(
         }
         headers.set("Cookie", value(&line)?);
     }
+    // A plain-http request through a proxy carries the proxy's headers
+    // (aiohttp drops proxy_headers there, aiohttp#4422); https targets send
+    // them on CONNECT instead.
+    if let Some(proxy) = &options.proxy {
+        if hop.url.scheme() == "http" {
+            for (name, v) in proxy.proxy_fields() {
+                headers.set(name, v);
+            }
+        }
+    }
     // Body headers.
     if let Some(ct) = body.and_then(PreparedBody::content_type) {
         if !skipped("content-type") {
@@ -928,8 +949,11 @@ async fn send_one<R: Runtime>(
                 options.server_hostname.as_deref().unwrap_or("")
             )
         }),
+        proxy: options.proxy.as_ref().map(crate::proxy::Proxy::pool_id),
     };
+    // Through a proxy, a plain-http request names the whole URL.
     let target: &str = match &hop.url[url::Position::BeforePath..url::Position::AfterQuery] {
+        _ if options.proxy.is_some() && !https => &hop.url[..url::Position::AfterQuery],
         "" => "/",
         path => path,
     };
@@ -944,6 +968,7 @@ async fn send_one<R: Runtime>(
                 options.total,
                 inner.limits,
                 https.then_some((&options.ssl, options.server_hostname.as_deref())),
+                options.proxy.as_ref(),
             )
             .await?;
         let reused = conn.served > 0;

@@ -40,6 +40,7 @@ pub(crate) struct SessionInner<R: Runtime> {
     pub max_redirects: usize,
     pub drain_limit: usize,
     pub max_decoded_size: Option<u64>,
+    pub proxy: Option<crate::proxy::Proxy>,
     /// A default that was invalid; every request fails with it.
     pub build_error: Option<(ErrorKind, String)>,
     pub closed: AtomicBool,
@@ -218,6 +219,7 @@ pub struct ClientSessionBuilder<R: Runtime> {
     max_redirects: usize,
     drain_limit: usize,
     max_decoded_size: Option<u64>,
+    proxy: Option<crate::proxy::Proxy>,
     error: Option<Error>,
 }
 
@@ -245,8 +247,15 @@ impl<R: Runtime> ClientSessionBuilder<R> {
             max_redirects: 10,
             drain_limit: 64 * 1024,
             max_decoded_size: None,
+            proxy: None,
             error: None,
         }
+    }
+
+    /// A proxy for every request (a request's own `.proxy()` wins).
+    pub fn proxy(mut self, proxy: crate::proxy::Proxy) -> Self {
+        self.proxy = Some(proxy);
+        self
     }
 
     fn fail(&mut self, e: Error) {
@@ -471,6 +480,7 @@ impl<R: Runtime> ClientSessionBuilder<R> {
                 max_redirects: self.max_redirects,
                 drain_limit: self.drain_limit,
                 max_decoded_size: self.max_decoded_size,
+                proxy: self.proxy,
                 build_error: error.map(|e| (e.kind().clone(), e.to_string())),
                 closed: AtomicBool::new(false),
             }),

@@ -1,0 +1,321 @@
+//! Proxies, on the three runtimes: tinyproxy (Debian's package, started
+//! here with a generated config) for plain http through the proxy, https
+//! through CONNECT and Basic proxy auth; proxies written here for what
+//! tinyproxy can't produce (a refused CONNECT, a dropped connection, and
+//! recording what the proxy is sent).
+
+#[macro_use]
+mod common;
+
+use ahttp::{ClientSession, ErrorKind, Proxy, Runtime, TcpConnector};
+use ahttp_testserver::tls::{Leaf, TlsFixtures, TlsServerOptions};
+use ahttp_testserver::{RawServer, TestServer};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+on_every_runtime!(
+    plain_http_through_tinyproxy,
+    https_through_tinyproxy_connect,
+    tinyproxy_basic_auth,
+    refused_connect_is_a_typed_error,
+    dropped_and_unreachable_proxies,
+    session_authorization_never_goes_to_the_proxy,
+);
+
+/// tinyproxy on a free port of 127.0.0.1, killed on drop.
+struct Tinyproxy {
+    child: Child,
+    port: u16,
+    _dir: std::path::PathBuf,
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Tinyproxy {
+    /// Starts tinyproxy, or returns None (with a printed reason) where it
+    /// is not installed. CI sets AHTTP_REQUIRE_TINYPROXY=1: missing is then
+    /// a failure, never a skip.
+    fn start(basic_auth: Option<(&str, &str)>) -> Option<Tinyproxy> {
+        let binary = [
+            "/usr/bin/tinyproxy",
+            "/usr/sbin/tinyproxy",
+            "/usr/local/bin/tinyproxy",
+        ]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+        let Some(binary) = binary else {
+            assert!(
+                std::env::var_os("AHTTP_REQUIRE_TINYPROXY").is_none(),
+                "tinyproxy is required here but not installed"
+            );
+            eprintln!("skipping: tinyproxy is not installed (apt-get install tinyproxy)");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("ahttp-tinyproxy-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut conf = format!(
+            "Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 64\nAllow 127.0.0.1\nLogLevel Critical\nDisableViaHeader Yes\n"
+        );
+        if let Some((user, pass)) = basic_auth {
+            conf.push_str(&format!("BasicAuth {user} {pass}\n"));
+        }
+        let conf_path = dir.join("tinyproxy.conf");
+        std::fs::write(&conf_path, conf).ok()?;
+        let child = Command::new(binary)
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tinyproxy");
+        let proxy = Tinyproxy {
+            child,
+            port,
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(proxy);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("tinyproxy did not start listening on {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+fn trusting<R: Runtime + Default>() -> ClientSession<R> {
+    let ca = TlsFixtures::shared().ca_cert_pem().as_bytes().to_vec();
+    let connector = TcpConnector::builder(R::default()).add_ca_pem(&ca).build();
+    ClientSession::<R>::builder().connector(connector).build()
+}
+
+async fn plain_http_through_tinyproxy<R: Runtime + Default>() {
+    let Some(tinyproxy) = Tinyproxy::start(None) else {
+        return;
+    };
+    let server = TestServer::start();
+    let s = ClientSession::<R>::new();
+    let proxy = Proxy::new(&tinyproxy.url())
+        .unwrap()
+        .header("X-Proxy-Team", "blue");
+    for _ in 0..2 {
+        let mut resp = s
+            .get(server.url("/get?via=proxy"))
+            .proxy(proxy.clone())
+            .send()
+            .await
+            .unwrap();
+        let doc: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(doc["args"]["via"], "proxy");
+    }
+    // proxy_headers go with plain-http requests too (aiohttp#4422): the
+    // proxy passes the custom one on.
+    let seen = server.last_request().unwrap();
+    assert_eq!(seen.header("x-proxy-team"), Some("blue"));
+    // Without the proxy the same URL works directly.
+    assert_eq!(
+        s.get(server.url("/get")).send().await.unwrap().status(),
+        200
+    );
+}
+
+async fn https_through_tinyproxy_connect<R: Runtime + Default>() {
+    let Some(tinyproxy) = Tinyproxy::start(None) else {
+        return;
+    };
+    let server = TestServer::builder()
+        .tls(TlsServerOptions::leaf(Leaf::Good))
+        .start();
+    let s = trusting::<R>();
+    let proxy = Proxy::new(&tinyproxy.url()).unwrap();
+    for _ in 0..2 {
+        let mut resp = s
+            .get(server.url("/get"))
+            .proxy(proxy.clone())
+            .send()
+            .await
+            .unwrap();
+        let doc: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(doc["method"], "GET");
+    }
+    assert_eq!(server.connections_accepted(), 1, "one tunnel, kept alive");
+    assert!(server.last_request().unwrap().tls.is_some());
+}
+
+async fn tinyproxy_basic_auth<R: Runtime + Default>() {
+    let Some(tinyproxy) = Tinyproxy::start(Some(("proxyuser", "proxypass"))) else {
+        return;
+    };
+    let plain = TestServer::start();
+    let tls = TestServer::builder()
+        .tls(TlsServerOptions::leaf(Leaf::Good))
+        .start();
+    let s = trusting::<R>();
+    let no_auth = Proxy::new(&tinyproxy.url()).unwrap();
+    // Plain http: the proxy's 407 is the response.
+    let resp = s
+        .get(plain.url("/get"))
+        .proxy(no_auth.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 407);
+    // https: a refused CONNECT is a typed error carrying the status.
+    let err = s
+        .get(tls.url("/get"))
+        .proxy(no_auth)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::HttpProxy { status: 407 });
+    // Credentials in the proxy URL, or given as auth.
+    let in_url = Proxy::new(
+        &tinyproxy
+            .url()
+            .replace("http://", "http://proxyuser:proxypass@"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.get(plain.url("/get"))
+            .proxy(in_url.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        s.get(tls.url("/get"))
+            .proxy(in_url)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let with_auth = Proxy::new(&tinyproxy.url())
+        .unwrap()
+        .auth(ahttp::BasicAuth::new("proxyuser", "proxypass").unwrap());
+    assert_eq!(
+        s.get(tls.url("/get"))
+            .proxy(with_auth)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+/// A proxy that records each request head it gets and answers 407.
+fn recording_407_proxy() -> (RawServer, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let server = RawServer::start_fn(move |mut conn| {
+        let record = record.clone();
+        async move {
+            while let Ok(Some(head)) = conn.read_request().await {
+                record
+                    .lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&head).into_owned());
+                let answer = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"p\"\r\nContent-Length: 0\r\n\r\n";
+                if conn.write_all(answer).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    (server, seen)
+}
+
+async fn refused_connect_is_a_typed_error<R: Runtime + Default>() {
+    let (proxy_server, seen) = recording_407_proxy();
+    let s = ClientSession::<R>::new();
+    let proxy = Proxy::new(&format!("http://{}", proxy_server.addr())).unwrap();
+    let err = s
+        .get("https://secure.example:8443/x")
+        .proxy(proxy)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::HttpProxy { status: 407 });
+    let parts = err.response().expect("the CONNECT answer is kept");
+    assert_eq!(parts.headers["proxy-authenticate"], "Basic realm=\"p\"");
+    let head = seen.lock().unwrap()[0].clone();
+    assert!(
+        head.starts_with("CONNECT secure.example:8443 HTTP/1.1\r\n"),
+        "{head}"
+    );
+    assert!(head.contains("Host: secure.example:8443\r\n"), "{head}");
+}
+
+async fn dropped_and_unreachable_proxies<R: Runtime + Default>() {
+    let s = ClientSession::<R>::new();
+    let dropping = RawServer::start(ahttp_testserver::RawBehaviour::CloseImmediately);
+    let proxy = Proxy::new(&format!("http://{}", dropping.addr())).unwrap();
+    let err = s
+        .get("https://secure.example/")
+        .proxy(proxy)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::ProxyConnection { .. }),
+        "{err:?}"
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let proxy = Proxy::new(&format!("http://{closed}")).unwrap();
+    let err = s
+        .get("http://example.invalid/")
+        .proxy(proxy)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::ProxyConnection { .. }),
+        "{err:?}"
+    );
+    assert!(err.is_connect());
+    assert!(Proxy::new("ftp://proxy:21").is_err());
+}
+
+async fn session_authorization_never_goes_to_the_proxy<R: Runtime + Default>() {
+    let (proxy_server, seen) = recording_407_proxy();
+    let s = ClientSession::<R>::builder()
+        .header("Authorization", "Bearer secret-token")
+        .build();
+    let proxy = Proxy::new(&format!("http://{}", proxy_server.addr()))
+        .unwrap()
+        .header("X-Team", "t");
+    let _ = s.get("https://secure.example/").proxy(proxy).send().await;
+    let head = seen.lock().unwrap()[0].clone();
+    assert!(
+        !head.contains("secret-token"),
+        "the session's Authorization leaked to the proxy: {head}"
+    );
+    assert!(
+        head.contains("X-Team: t\r\n"),
+        "proxy headers are sent on CONNECT: {head}"
+    );
+}
