@@ -23,6 +23,66 @@ on_every_runtime!(
     session_authorization_never_goes_to_the_proxy,
 );
 
+/// trust_env: HTTP_PROXY, NO_PROXY and NETRC from the environment. One test
+/// runs the three runtimes in turn: the environment is process-wide, so
+/// this test is the only one that sets it.
+#[test]
+fn trust_env_reads_proxies_no_proxy_and_netrc() {
+    let Some(tinyproxy) = Tinyproxy::start(Some(("proxyuser", "proxypass"))) else {
+        return;
+    };
+    let server = TestServer::start();
+    let dir = std::env::temp_dir().join(format!("ahttp-netrc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let netrc = dir.join("netrc");
+    let empty = dir.join("empty");
+    std::fs::write(
+        &netrc,
+        "machine 127.0.0.1 login proxyuser password proxypass\n",
+    )
+    .unwrap();
+    std::fs::write(&empty, "").unwrap();
+    std::env::set_var("HTTP_PROXY", tinyproxy.url());
+    std::env::set_var("NO_PROXY", "localhost,.internal.example");
+    let local_url = server.url("/get").replace("127.0.0.1", "localhost");
+    async fn check<R: Runtime + Default>(url: &str, local_url: &str) -> (u16, u16, u16) {
+        let env = ClientSession::<R>::builder().trust_env(true).build();
+        let through_proxy = env.get(url).send().await.unwrap().status().as_u16();
+        let bypassed = env.get(local_url).send().await.unwrap().status().as_u16();
+        let plain = ClientSession::<R>::new()
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        (through_proxy, bypassed, plain)
+    }
+    let url = server.url("/get");
+    for (netrc_file, want) in [(&netrc, (200, 200, 200)), (&empty, (407, 200, 200))] {
+        std::env::set_var("NETRC", netrc_file);
+        let tokio_rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert_eq!(
+            tokio_rt.block_on(check::<ahttp_tokio::TokioRuntime>(&url, &local_url)),
+            want,
+            "tokio"
+        );
+        assert_eq!(
+            async_std::task::block_on(check::<ahttp_async_std::AsyncStdRuntime>(&url, &local_url)),
+            want,
+            "async-std"
+        );
+        assert_eq!(
+            smol::block_on(check::<ahttp_smol::SmolRuntime>(&url, &local_url)),
+            want,
+            "smol"
+        );
+    }
+}
+
 /// tinyproxy on a free port of 127.0.0.1, killed on drop.
 struct Tinyproxy {
     child: Child,

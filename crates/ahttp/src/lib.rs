@@ -40,6 +40,7 @@ mod conn;
 mod connector;
 mod content;
 pub mod cookie;
+mod env;
 mod error;
 mod headers;
 mod proxy;

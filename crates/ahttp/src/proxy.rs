@@ -77,6 +77,10 @@ impl Proxy {
         self
     }
 
+    pub(crate) fn has_auth(&self) -> bool {
+        self.auth.is_some()
+    }
+
     /// The proxy's URL, without credentials.
     pub fn url(&self) -> &Url {
         &self.url

@@ -419,8 +419,11 @@ async fn send_all<R: Runtime>(
     };
     let mut next_body = Some(body);
     let mut history: Vec<ClientResponse<R>> = Vec::new();
+    let explicit_proxy = b.proxy.clone().or_else(|| inner.proxy.clone());
     let options = SendOptions {
-        proxy: b.proxy.clone().or_else(|| inner.proxy.clone()),
+        env_proxies: (inner.trust_env && explicit_proxy.is_none())
+            .then(crate::env::EnvProxies::from_env),
+        proxy: explicit_proxy,
         ssl: b
             .ssl
             .clone()
@@ -438,11 +441,31 @@ async fn send_all<R: Runtime>(
     };
     loop {
         let body = next_body.take();
-        let info = build_headers(&session, &hop, body.as_ref(), &options)?;
+        let hop_proxy = options.proxy_for(&hop.url);
+        // trust_env: credentials for the target from .netrc when none given.
+        if options.env_proxies.is_some()
+            && hop.auth.is_none()
+            && !hop.headers.contains("authorization")
+        {
+            if let Some((login, password)) =
+                hop.url.host_str().and_then(crate::env::netrc_credentials)
+            {
+                hop.auth = BasicAuth::new(login, password).ok();
+            }
+        }
+        let info = build_headers(&session, &hop, body.as_ref(), hop_proxy.as_ref(), &options)?;
         let replay = body.as_ref().and_then(PreparedBody::replay);
-        let mut response = send_one(&session, &hop, body, &options, &info, start)
-            .await
-            .map_err(|e| e.with_request(&info))?;
+        let mut response = send_one(
+            &session,
+            &hop,
+            body,
+            hop_proxy.as_ref(),
+            &options,
+            &info,
+            start,
+        )
+        .await
+        .map_err(|e| e.with_request(&info))?;
         let set_cookies = response.set_cookie_values();
         if !set_cookies.is_empty() {
             session
@@ -523,6 +546,8 @@ async fn send_all<R: Runtime>(
 
 struct SendOptions {
     proxy: Option<crate::proxy::Proxy>,
+    /// With `trust_env` and no explicit proxy: the environment's proxies.
+    env_proxies: Option<crate::env::EnvProxies>,
     ssl: crate::tls::Ssl,
     server_hostname: Option<String>,
     version: Version,
@@ -534,6 +559,27 @@ struct SendOptions {
     timeout: ClientTimeout,
     total: Option<Deadline>,
     tracker: Option<UploadTracker>,
+}
+
+impl SendOptions {
+    /// The proxy for one hop: the explicit one, else (with `trust_env`)
+    /// the environment's unless NO_PROXY exempts the host, with `.netrc`
+    /// credentials for the proxy when its URL has none.
+    fn proxy_for(&self, url: &Url) -> Option<crate::proxy::Proxy> {
+        if let Some(p) = &self.proxy {
+            return Some(p.clone());
+        }
+        let from_env = self.env_proxies.as_ref()?.proxy_for(url)?;
+        let mut proxy = crate::proxy::Proxy::new(from_env).ok()?;
+        if !proxy.has_auth() {
+            if let Some((login, password)) = crate::env::netrc_credentials(proxy.host()) {
+                if let Ok(auth) = BasicAuth::new(login, password) {
+                    proxy = proxy.auth(auth);
+                }
+            }
+        }
+        Some(proxy)
+    }
 }
 
 fn is_redirect(status: StatusCode) -> bool {
@@ -783,6 +829,7 @@ fn build_headers<R: Runtime>(
     session: &ClientSession<R>,
     hop: &Hop,
     body: Option<&PreparedBody>,
+    proxy: Option<&crate::proxy::Proxy>,
     options: &SendOptions,
 ) -> Result<Arc<RequestInfo>> {
     let inner = &session.inner;
@@ -843,7 +890,7 @@ fn build_headers<R: Runtime>(
     // A plain-http request through a proxy carries the proxy's headers
     // (aiohttp drops proxy_headers there, aiohttp#4422); https targets send
     // them on CONNECT instead.
-    if let Some(proxy) = &options.proxy {
+    if let Some(proxy) = proxy {
         if hop.url.scheme() == "http" {
             for (name, v) in proxy.proxy_fields() {
                 headers.set(name, v);
@@ -931,6 +978,7 @@ async fn send_one<R: Runtime>(
     session: &ClientSession<R>,
     hop: &Hop,
     mut body: Option<PreparedBody>,
+    proxy: Option<&crate::proxy::Proxy>,
     options: &SendOptions,
     info: &Arc<RequestInfo>,
     start: Instant,
@@ -949,11 +997,11 @@ async fn send_one<R: Runtime>(
                 options.server_hostname.as_deref().unwrap_or("")
             )
         }),
-        proxy: options.proxy.as_ref().map(crate::proxy::Proxy::pool_id),
+        proxy: proxy.map(crate::proxy::Proxy::pool_id),
     };
     // Through a proxy, a plain-http request names the whole URL.
     let target: &str = match &hop.url[url::Position::BeforePath..url::Position::AfterQuery] {
-        _ if options.proxy.is_some() && !https => &hop.url[..url::Position::AfterQuery],
+        _ if proxy.is_some() && !https => &hop.url[..url::Position::AfterQuery],
         "" => "/",
         path => path,
     };
@@ -968,7 +1016,7 @@ async fn send_one<R: Runtime>(
                 options.total,
                 inner.limits,
                 https.then_some((&options.ssl, options.server_hostname.as_deref())),
-                options.proxy.as_ref(),
+                proxy,
             )
             .await?;
         let reused = conn.served > 0;

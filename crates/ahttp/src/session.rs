@@ -390,8 +390,11 @@ impl<R: Runtime> ClientSessionBuilder<R> {
         self
     }
 
-    /// Read proxies and `.netrc` from the environment (default false;
-    /// proxies come with the TLS/proxy support).
+    /// Read proxies from the environment (HTTP_PROXY, HTTPS_PROXY,
+    /// WS_PROXY, WSS_PROXY in either case, NO_PROXY with domain suffixes,
+    /// IPs and CIDR networks) and credentials from `.netrc` (or `$NETRC`),
+    /// as aiohttp's `trust_env=True`; https:// proxies from the environment
+    /// are used (aiohttp ignores them). Default false.
     pub fn trust_env(mut self, on: bool) -> Self {
         self.trust_env = on;
         self
