@@ -63,6 +63,7 @@ struct Config {
 struct Shared<R: Runtime> {
     rt: R,
     config: Config,
+    dns: crate::dns::Dns,
     state: Mutex<State>,
     /// An invalid option (a bad CA file); every connection fails with it.
     error: Option<String>,
@@ -113,6 +114,7 @@ impl<R: Runtime> Shared<R> {
 pub struct TcpConnectorBuilder<R: Runtime> {
     rt: R,
     config: Config,
+    dns: crate::dns::Dns,
     error: Option<String>,
 }
 
@@ -185,6 +187,36 @@ impl<R: Runtime> TcpConnectorBuilder<R> {
         self
     }
 
+    /// Cache DNS answers (default true; aiohttp's `use_dns_cache`).
+    pub fn use_dns_cache(mut self, on: bool) -> Self {
+        self.dns.use_cache = on;
+        self
+    }
+
+    /// How long DNS answers are cached (default 10 s; `None` keeps them
+    /// until cleared; aiohttp's `ttl_dns_cache`).
+    pub fn ttl_dns_cache(mut self, ttl: Option<Duration>) -> Self {
+        self.dns.ttl = ttl;
+        self
+    }
+
+    /// Resolve names with this resolver instead of the runtime's.
+    pub fn resolver(mut self, resolver: Arc<dyn crate::dns::Resolve>) -> Self {
+        self.dns.resolver = Some(resolver);
+        self
+    }
+
+    /// Resolve `host:port` to `addr` without asking DNS (curl's
+    /// `--resolve host:port:addr`); repeat for several addresses.
+    pub fn resolve_override(mut self, host: &str, port: u16, addr: std::net::IpAddr) -> Self {
+        self.dns
+            .overrides
+            .entry((host.to_ascii_lowercase(), port))
+            .or_default()
+            .push(SocketAddr::new(addr, port));
+        self
+    }
+
     /// Connect every request to this Unix domain socket instead of TCP
     /// (aiohttp's `UnixConnector(path)`); the URL still gives the Host.
     pub fn unix_socket(mut self, path: impl Into<String>) -> Self {
@@ -202,6 +234,7 @@ impl<R: Runtime> TcpConnectorBuilder<R> {
                     wakers: HashMap::new(),
                 }),
                 config: self.config,
+                dns: self.dns,
                 error: self.error,
             }),
         }
@@ -261,8 +294,15 @@ impl<R: Runtime> TcpConnector<R> {
                 unix_path: None,
                 tls: crate::tls::TlsSettings::default(),
             },
+            dns: crate::dns::Dns::default(),
             error: None,
         }
+    }
+
+    /// Forgets cached DNS answers: for one host and port, or all (aiohttp's
+    /// `clear_dns_cache(host, port)`).
+    pub fn clear_dns_cache(&self, host: Option<(&str, u16)>) {
+        self.shared.dns.clear(host);
     }
 
     /// Whether connections are closed after each response.
@@ -482,16 +522,30 @@ impl<R: Runtime> TcpConnector<R> {
         let host = key.host.trim_start_matches('[').trim_end_matches(']');
         let addrs: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, key.port)],
-            Err(_) => rt.resolve(host, key.port).await.map_err(|e| {
-                Error::new(
-                    ErrorKind::ConnectorDns {
-                        host: host.to_owned(),
-                        port: key.port,
-                    },
-                    format!("cannot resolve host {host}:{}", key.port),
-                )
-                .with_source(e)
-            })?,
+            Err(_) => {
+                let rt2 = rt.clone();
+                let lookup =
+                    move |h: String,
+                          p: u16|
+                          -> futures_util::future::BoxFuture<
+                        'static,
+                        std::io::Result<Vec<SocketAddr>>,
+                    > { Box::pin(async move { rt2.resolve(&h, p).await }) };
+                self.shared
+                    .dns
+                    .resolve(host, key.port, rt.now(), lookup)
+                    .await
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorKind::ConnectorDns {
+                                host: host.to_owned(),
+                                port: key.port,
+                            },
+                            format!("cannot resolve host {host}:{}", key.port),
+                        )
+                        .with_source(e)
+                    })?
+            }
         };
         let mut last: Option<Error> = None;
         for addr in addrs {
