@@ -56,6 +56,14 @@ impl<R: Runtime> fmt::Debug for TcpConnector<R> {
 struct Config {
     pool: PoolConfig,
     local_addr: Option<SocketAddr>,
+    /// Only addresses of this family (aiohttp's `family`).
+    family: Option<AddressFamily>,
+    /// RFC 8305's connection attempt delay (aiohttp: 0.25 s); `None`
+    /// tries the addresses one after the other.
+    happy_eyeballs_delay: Option<Duration>,
+    /// How many addresses of the first family go before alternating
+    /// families (aiohttp's `interleave`; 1 with Happy Eyeballs on).
+    interleave: Option<usize>,
     unix_path: Option<String>,
     tls: crate::tls::TlsSettings,
 }
@@ -141,6 +149,27 @@ impl<R: Runtime> TcpConnectorBuilder<R> {
     /// Close every connection after its response (default false).
     pub fn force_close(mut self, on: bool) -> Self {
         self.config.pool.force_close = on;
+        self
+    }
+
+    /// Use only IPv4 or only IPv6 addresses (aiohttp's `family`).
+    pub fn family(mut self, family: AddressFamily) -> Self {
+        self.config.family = Some(family);
+        self
+    }
+
+    /// Happy Eyeballs' delay before trying the next address while the
+    /// previous one is still connecting (default 250 ms, as aiohttp;
+    /// `None` tries one address at a time).
+    pub fn happy_eyeballs_delay(mut self, delay: Option<Duration>) -> Self {
+        self.config.happy_eyeballs_delay = delay;
+        self
+    }
+
+    /// How many addresses of the first family are tried before the
+    /// families alternate (aiohttp's `interleave`; default 1).
+    pub fn interleave(mut self, n: usize) -> Self {
+        self.config.interleave = Some(n);
         self
     }
 
@@ -241,6 +270,56 @@ impl<R: Runtime> TcpConnectorBuilder<R> {
     }
 }
 
+/// An address family, for [`TcpConnectorBuilder::family`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressFamily {
+    /// IPv4 only.
+    V4,
+    /// IPv6 only.
+    V6,
+}
+
+/// Orders resolved addresses for connecting: only `family` if given, and
+/// families interleaved (RFC 8305 section 4): `interleave` addresses of the
+/// first address's family, then one of the other, and so on.
+fn order_addresses(
+    addrs: Vec<SocketAddr>,
+    family: Option<AddressFamily>,
+    interleave: Option<usize>,
+) -> Vec<SocketAddr> {
+    let addrs: Vec<SocketAddr> = addrs
+        .into_iter()
+        .filter(|a| match family {
+            Some(AddressFamily::V4) => a.is_ipv4(),
+            Some(AddressFamily::V6) => a.is_ipv6(),
+            None => true,
+        })
+        .collect();
+    let Some(first) = addrs.first().copied() else {
+        return addrs;
+    };
+    let (mut same, mut other): (std::collections::VecDeque<_>, std::collections::VecDeque<_>) =
+        addrs
+            .into_iter()
+            .partition(|a| a.is_ipv4() == first.is_ipv4());
+    let run = interleave.unwrap_or(1).max(1);
+    let mut ordered = Vec::with_capacity(same.len() + other.len());
+    let mut first_run = true;
+    while !same.is_empty() || !other.is_empty() {
+        let take = if first_run { run } else { 1 };
+        first_run = false;
+        for _ in 0..take {
+            if let Some(a) = same.pop_front() {
+                ordered.push(a);
+            }
+        }
+        if let Some(a) = other.pop_front() {
+            ordered.push(a);
+        }
+    }
+    ordered
+}
+
 /// Cancels a wait that did not finish (the request was dropped or timed
 /// out), so that a grant made meanwhile is not lost.
 struct WaitGuard<'a, R: Runtime> {
@@ -291,6 +370,9 @@ impl<R: Runtime> TcpConnector<R> {
             config: Config {
                 pool: PoolConfig::default(),
                 local_addr: None,
+                family: None,
+                happy_eyeballs_delay: Some(Duration::from_millis(250)),
+                interleave: None,
                 unix_path: None,
                 tls: crate::tls::TlsSettings::default(),
             },
@@ -547,26 +629,64 @@ impl<R: Runtime> TcpConnector<R> {
                     })?
             }
         };
-        let mut last: Option<Error> = None;
-        for addr in addrs {
-            let attempt = Deadline::after(rt.now(), timeouts.sock_connect, DeadlineKind::Connect);
-            let connect = async {
-                rt.connect_tcp(addr, self.shared.config.local_addr)
-                    .await
-                    .map_err(|e| {
-                        Error::new(
-                            ErrorKind::Connector {
-                                host: host.to_owned(),
-                                port: key.port,
-                            },
-                            format!("cannot connect to host {host}:{} ({addr})", key.port),
-                        )
-                        .with_source(e)
-                    })
+        let addrs = order_addresses(
+            addrs,
+            self.shared.config.family,
+            self.shared.config.interleave,
+        );
+        let attempt = |addr: SocketAddr| {
+            let deadline = Deadline::after(rt.now(), timeouts.sock_connect, DeadlineKind::Connect);
+            let local = self.shared.config.local_addr;
+            let connect = async move {
+                rt.connect_tcp(addr, local).await.map_err(|e| {
+                    Error::new(
+                        ErrorKind::Connector {
+                            host: host.to_owned(),
+                            port: key.port,
+                        },
+                        format!("cannot connect to host {host}:{} ({addr})", key.port),
+                    )
+                    .with_source(e)
+                })
             };
-            match timeout::run(rt, attempt, connect).await {
-                Ok(stream) => return Ok(Box::new(stream)),
-                Err(e) => last = Some(e),
+            Box::pin(async move { timeout::run(rt, deadline, connect).await })
+        };
+        // Happy Eyeballs (RFC 8305): start the next address when the current
+        // attempts fail or have not finished within the delay; the first
+        // connection wins and the others are dropped.
+        let mut pending = addrs.into_iter();
+        let mut running = futures_util::stream::FuturesUnordered::new();
+        let mut last: Option<Error> = None;
+        if let Some(first) = pending.next() {
+            running.push(attempt(first));
+        }
+        while !running.is_empty() {
+            use futures_util::StreamExt;
+            let next_start = match self.shared.config.happy_eyeballs_delay {
+                Some(delay) if pending.len() > 0 => Some(rt.sleep_until(rt.now() + delay)),
+                _ => None,
+            };
+            let finished = match next_start {
+                None => running.next().await,
+                Some(timer) => match futures_util::future::select(running.next(), timer).await {
+                    futures_util::future::Either::Left((done, _)) => done,
+                    futures_util::future::Either::Right(_) => {
+                        if let Some(addr) = pending.next() {
+                            running.push(attempt(addr));
+                        }
+                        continue;
+                    }
+                },
+            };
+            match finished {
+                Some(Ok(stream)) => return Ok(Box::new(stream)),
+                Some(Err(e)) => {
+                    last = Some(e);
+                    if let Some(addr) = pending.next() {
+                        running.push(attempt(addr));
+                    }
+                }
+                None => break,
             }
         }
         Err(last.unwrap_or_else(|| {
@@ -608,5 +728,33 @@ impl<R: Runtime> TcpConnector<R> {
         for conn in close {
             conn.shutdown().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_interleave_by_family() {
+        let v4 = |n: u8| SocketAddr::from(([10, 0, 0, n], 80));
+        let v6 = |n: u16| SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, n], 80));
+        let addrs = vec![v6(1), v6(2), v6(3), v4(1), v4(2)];
+        assert_eq!(
+            order_addresses(addrs.clone(), None, None),
+            [v6(1), v4(1), v6(2), v4(2), v6(3)]
+        );
+        assert_eq!(
+            order_addresses(addrs.clone(), None, Some(2)),
+            [v6(1), v6(2), v4(1), v6(3), v4(2)]
+        );
+        assert_eq!(
+            order_addresses(addrs.clone(), Some(AddressFamily::V4), None),
+            [v4(1), v4(2)]
+        );
+        assert_eq!(
+            order_addresses(addrs, Some(AddressFamily::V6), None),
+            [v6(1), v6(2), v6(3)]
+        );
     }
 }

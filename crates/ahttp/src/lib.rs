@@ -55,7 +55,7 @@ mod wire_headers;
 
 pub use ahttp_proto as proto;
 pub use body::{BasicAuth, Body, FormData, UploadTracker};
-pub use connector::{TcpConnector, TcpConnectorBuilder};
+pub use connector::{AddressFamily, TcpConnector, TcpConnectorBuilder};
 pub use content::{Content, IterChunked, SseEvents};
 pub use cookie::{AbstractCookieJar, CookieJar, DummyCookieJar};
 pub use dns::Resolve;
