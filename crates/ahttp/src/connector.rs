@@ -537,6 +537,56 @@ impl<R: Runtime> TcpConnector<R> {
                         e
                     }
                 })?;
+                if let Some(version) = proxy.socks_version() {
+                    let rt = &self.shared.rt;
+                    let host = key.host.trim_start_matches('[').trim_end_matches(']');
+                    let target = match host.parse::<std::net::IpAddr>() {
+                        Ok(ip) => crate::socks::Target::Ip(ip),
+                        // socks5:// resolves here; socks4a:// and socks5h://
+                        // let the proxy resolve.
+                        Err(_) if version == crate::socks::SocksVersion::V5 => {
+                            let rt2 = rt.clone();
+                            let lookup = move |h: String,
+                                               p: u16|
+                                  -> futures_util::future::BoxFuture<
+                                'static,
+                                std::io::Result<Vec<SocketAddr>>,
+                            > {
+                                Box::pin(async move { rt2.resolve(&h, p).await })
+                            };
+                            let addrs = self
+                                .shared
+                                .dns
+                                .resolve(host, key.port, rt.now(), lookup)
+                                .await
+                                .map_err(|e| {
+                                    Error::new(
+                                        ErrorKind::ConnectorDns {
+                                            host: host.to_owned(),
+                                            port: key.port,
+                                        },
+                                        format!("cannot resolve host {host}:{}", key.port),
+                                    )
+                                    .with_source(e)
+                                })?;
+                            let first = addrs.first().ok_or_else(|| {
+                                Error::new(
+                                    ErrorKind::ConnectorDns {
+                                        host: host.to_owned(),
+                                        port: key.port,
+                                    },
+                                    format!("no address for host {host}"),
+                                )
+                            })?;
+                            crate::socks::Target::Ip(first.ip())
+                        }
+                        Err(_) => crate::socks::Target::Name(host),
+                    };
+                    let tunnel =
+                        crate::socks::connect(io, version, proxy.credentials(), target, key.port)
+                            .await?;
+                    return self.finish_tls(tunnel, key, timeouts, tls).await;
+                }
                 // TLS to the proxy itself for an https:// proxy.
                 let io = if proxy.is_https() {
                     let proxy_host = to_proxy.host.trim_start_matches('[').trim_end_matches(']');
@@ -560,6 +610,17 @@ impl<R: Runtime> TcpConnector<R> {
                 }
             }
         };
+        self.finish_tls(io, key, timeouts, tls).await
+    }
+
+    /// The TLS handshake with the target, for https.
+    async fn finish_tls(
+        &self,
+        io: BoxIo,
+        key: &PoolKey,
+        timeouts: &ClientTimeout,
+        tls: Option<(&crate::tls::Ssl, Option<&str>)>,
+    ) -> Result<BoxIo> {
         let Some((ssl, server_hostname)) = tls else {
             return Ok(io);
         };

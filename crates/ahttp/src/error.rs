@@ -157,6 +157,12 @@ pub enum ErrorKind {
         /// The proxy's status code.
         status: u16,
     },
+    /// A SOCKS proxy refused the tunnel (ahttp only: aiohttp has no SOCKS).
+    SocksProxy {
+        /// The SOCKS reply code (SOCKS5 REP, SOCKS4 CD, 0xff when no
+        /// authentication method was acceptable).
+        code: u8,
+    },
     /// Connecting to a Unix socket failed.
     UnixConnector {
         /// The socket's path.

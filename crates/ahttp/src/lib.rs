@@ -49,6 +49,7 @@ mod request;
 mod response;
 pub mod runtime;
 mod session;
+mod socks;
 mod timeout;
 mod tls;
 mod wire_headers;

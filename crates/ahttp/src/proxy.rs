@@ -34,11 +34,11 @@ impl Proxy {
             Error::new(ErrorKind::InvalidUrl, format!("invalid proxy URL {url:?}")).with_source(e)
         })?;
         match parsed.scheme() {
-            "http" | "https" => {}
+            "http" | "https" | "socks4a" | "socks5" | "socks5h" => {}
             other => {
                 return Err(Error::new(
                     ErrorKind::InvalidUrl,
-                    format!("proxy scheme {other:?} is not supported (http and https are)"),
+                    format!("proxy scheme {other:?} is not supported (http, https, socks4a, socks5, socks5h are)"),
                 ))
             }
         }
@@ -91,7 +91,32 @@ impl Proxy {
     }
 
     pub(crate) fn port(&self) -> u16 {
-        self.url.port_or_known_default().unwrap_or(80)
+        match self.socks_version() {
+            Some(_) => self.url.port().unwrap_or(1080),
+            None => self.url.port_or_known_default().unwrap_or(80),
+        }
+    }
+
+    /// The SOCKS dialect, for a `socks4a://`, `socks5://` or `socks5h://`
+    /// proxy.
+    pub(crate) fn socks_version(&self) -> Option<crate::socks::SocksVersion> {
+        match self.url.scheme() {
+            "socks4a" => Some(crate::socks::SocksVersion::V4a),
+            "socks5" => Some(crate::socks::SocksVersion::V5),
+            "socks5h" => Some(crate::socks::SocksVersion::V5h),
+            _ => None,
+        }
+    }
+
+    /// True for an HTTP (or HTTPS) proxy: plain-http requests then go in
+    /// absolute form and carry the proxy's headers.
+    pub(crate) fn is_http(&self) -> bool {
+        self.socks_version().is_none()
+    }
+
+    /// Credentials for a SOCKS proxy.
+    pub(crate) fn credentials(&self) -> Option<(&str, &str)> {
+        self.auth.as_ref().map(|a| (a.login(), a.password()))
     }
 
     pub(crate) fn is_https(&self) -> bool {

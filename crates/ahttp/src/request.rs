@@ -890,7 +890,7 @@ fn build_headers<R: Runtime>(
     // A plain-http request through a proxy carries the proxy's headers
     // (aiohttp drops proxy_headers there, aiohttp#4422); https targets send
     // them on CONNECT instead.
-    if let Some(proxy) = proxy {
+    if let Some(proxy) = proxy.filter(|p| p.is_http()) {
         if hop.url.scheme() == "http" {
             for (name, v) in proxy.proxy_fields() {
                 headers.set(name, v);
@@ -1001,7 +1001,9 @@ async fn send_one<R: Runtime>(
     };
     // Through a proxy, a plain-http request names the whole URL.
     let target: &str = match &hop.url[url::Position::BeforePath..url::Position::AfterQuery] {
-        _ if proxy.is_some() && !https => &hop.url[..url::Position::AfterQuery],
+        _ if proxy.is_some_and(crate::proxy::Proxy::is_http) && !https => {
+            &hop.url[..url::Position::AfterQuery]
+        }
         "" => "/",
         path => path,
     };
