@@ -21,6 +21,7 @@ on_every_runtime!(
     refused_connect_is_a_typed_error,
     dropped_and_unreachable_proxies,
     session_authorization_never_goes_to_the_proxy,
+    https_proxy_for_http_and_https_targets,
 );
 
 /// trust_env: HTTP_PROXY, NO_PROXY and NETRC from the environment. One test
@@ -378,4 +379,111 @@ async fn session_authorization_never_goes_to_the_proxy<R: Runtime + Default>() {
         head.contains("X-Team: t\r\n"),
         "proxy headers are sent on CONNECT: {head}"
     );
+}
+
+/// An https:// proxy: TLS to the proxy (the good leaf, for localhost), then
+/// CONNECT tunnels or absolute-form requests forwarded as they are.
+fn https_proxy() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let fixtures = TlsFixtures::shared();
+            let leaf = fixtures.leaf(Leaf::Good);
+            let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![leaf.cert_der().clone()], leaf.private_key())
+            .unwrap();
+            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if tls.read(&mut byte).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let text = String::from_utf8_lossy(&head).into_owned();
+                    let target = text.split_whitespace().nth(1).unwrap_or("").to_owned();
+                    let authority = match target.strip_prefix("http://") {
+                        Some(rest) => rest.split('/').next().unwrap_or("").to_owned(),
+                        None => target.clone(),
+                    };
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(authority.as_str()).await
+                    else {
+                        return;
+                    };
+                    if text.starts_with("CONNECT ") {
+                        if tls
+                            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    } else if upstream.write_all(&head).await.is_err() {
+                        return;
+                    }
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
+                });
+            }
+        });
+    });
+    port
+}
+
+async fn https_proxy_for_http_and_https_targets<R: Runtime + Default>() {
+    let port = https_proxy();
+    let plain = TestServer::start();
+    let secure = TestServer::builder()
+        .tls(TlsServerOptions::leaf(Leaf::Good))
+        .start();
+    let s = trusting::<R>();
+    let proxy = Proxy::new(&format!("https://localhost:{port}")).unwrap();
+    // Plain http through TLS to the proxy, in absolute form.
+    let mut resp = s
+        .get(plain.url("/get?via=https-proxy"))
+        .proxy(proxy.clone())
+        .send()
+        .await
+        .unwrap();
+    let doc: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(doc["args"]["via"], "https-proxy");
+    assert!(
+        plain.last_request().unwrap().target.starts_with("http://"),
+        "absolute form reached the server"
+    );
+    // https through a CONNECT tunnel inside TLS to the proxy: TLS in TLS.
+    for _ in 0..2 {
+        let mut resp = s
+            .get(secure.url("/get"))
+            .proxy(proxy.clone())
+            .send()
+            .await
+            .unwrap();
+        let doc: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(doc["method"], "GET");
+    }
+    assert!(secure.last_request().unwrap().tls.is_some());
+    assert_eq!(secure.connections_accepted(), 1, "the tunnel is kept alive");
 }
