@@ -5,7 +5,7 @@
 #[macro_use]
 mod common;
 
-use ahttp::{ClientSession, ErrorKind, Fingerprint, Runtime, Ssl, TcpConnector};
+use ahttp::{CertificateReason, ClientSession, ErrorKind, Fingerprint, Runtime, Ssl, TcpConnector};
 use ahttp_testserver::tls::{Leaf, TlsFixtures, TlsServerOptions};
 use ahttp_testserver::TestServer;
 use std::sync::Arc;

@@ -79,6 +79,21 @@ impl RequestInfo {
     }
 }
 
+/// Why a server certificate failed verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertificateReason {
+    /// Not issued by a trusted authority (self-signed, unknown CA, bad
+    /// signature).
+    Untrusted,
+    /// Expired, or not valid yet.
+    Expired,
+    /// Issued for another name.
+    WrongName,
+    /// Anything else (revoked, bad usage, unparseable, ...).
+    Other,
+}
+
 /// The status, headers and start of the body of the response an error is
 /// about.
 #[derive(Debug, Clone)]
@@ -125,6 +140,8 @@ pub enum ErrorKind {
         host: String,
         /// The port.
         port: u16,
+        /// What was wrong with the certificate.
+        reason: CertificateReason,
     },
     /// The TLS handshake failed otherwise: aiohttp's
     /// `ClientConnectorSSLError`.

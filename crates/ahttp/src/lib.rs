@@ -60,7 +60,7 @@ pub use connector::{AddressFamily, TcpConnector, TcpConnectorBuilder};
 pub use content::{Content, IterChunked, SseEvents};
 pub use cookie::{AbstractCookieJar, CookieJar, DummyCookieJar};
 pub use dns::Resolve;
-pub use error::{Error, ErrorKind, RequestInfo, ResponseParts, Result};
+pub use error::{CertificateReason, Error, ErrorKind, RequestInfo, ResponseParts, Result};
 pub use headers::{ContentDisposition, Link};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 pub use proxy::Proxy;

@@ -387,13 +387,30 @@ fn tls_error(e: std::io::Error, host: &str, port: u16) -> Error {
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         .cloned();
     let (kind, what) = match &rustls_error {
-        Some(rustls::Error::InvalidCertificate(cert)) => (
-            ErrorKind::ConnectorCertificate {
-                host: host.to_owned(),
-                port,
-            },
-            format!("certificate verify failed for {host}:{port}: {cert:?}"),
-        ),
+        Some(rustls::Error::InvalidCertificate(cert)) => {
+            use rustls::CertificateError as C;
+            let reason = match cert {
+                C::UnknownIssuer | C::BadSignature | C::BadEncoding => {
+                    crate::error::CertificateReason::Untrusted
+                }
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. } => crate::error::CertificateReason::Expired,
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    crate::error::CertificateReason::WrongName
+                }
+                _ => crate::error::CertificateReason::Other,
+            };
+            (
+                ErrorKind::ConnectorCertificate {
+                    host: host.to_owned(),
+                    port,
+                    reason,
+                },
+                format!("certificate verify failed for {host}:{port} ({reason:?}): {cert:?}"),
+            )
+        }
         _ => (
             ErrorKind::ConnectorSsl {
                 host: host.to_owned(),
