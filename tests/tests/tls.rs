@@ -63,16 +63,53 @@ async fn verified_against_a_custom_ca<R: Runtime + Default>() {
 
 async fn bad_certificates_are_certificate_errors<R: Runtime + Default>() {
     let s = trusting::<R>();
-    for leaf in [Leaf::Expired, Leaf::WrongName, Leaf::SelfSigned] {
+    for (leaf, want) in [
+        (Leaf::Expired, CertificateReason::Expired),
+        (Leaf::WrongName, CertificateReason::WrongName),
+        (Leaf::SelfSigned, CertificateReason::Untrusted),
+    ] {
         let server = tls_server(leaf);
         let err = s.get(server.url("/get")).send().await.unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::ConnectorCertificate { .. }),
+            matches!(err.kind(), ErrorKind::ConnectorCertificate { reason, .. } if *reason == want),
             "{leaf:?}: {err:?}"
         );
         assert!(err.is_ssl() && err.is_connect());
         assert!(err.to_string().contains("certificate"), "{err}");
     }
+    // A handshake that fails for another reason: TLS to a plain-HTTP server.
+    let plain = TestServer::start();
+    let err = s
+        .get(format!("https://127.0.0.1:{}/", plain.addr().port()))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::ConnectorSsl { .. }),
+        "{err:?}"
+    );
+    assert!(err.is_ssl());
+    // The CA from a file works as from PEM text; a missing file is an error.
+    let path = std::env::temp_dir().join(format!("ahttp-ca-{}.pem", std::process::id()));
+    std::fs::write(&path, TlsFixtures::shared().ca_cert_pem()).unwrap();
+    let connector = TcpConnector::builder(R::default()).ca_file(&path).build();
+    let from_file = ClientSession::<R>::builder().connector(connector).build();
+    let server = tls_server(Leaf::Good);
+    assert_eq!(
+        from_file
+            .get(server.url("/get"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let connector = TcpConnector::builder(R::default())
+        .ca_file("/nonexistent/ca.pem")
+        .build();
+    let missing = ClientSession::<R>::builder().connector(connector).build();
+    let err = missing.get(server.url("/get")).send().await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Builder);
 }
 
 async fn no_verify_accepts_any_certificate<R: Runtime + Default>() {
