@@ -126,6 +126,33 @@ pub enum ErrorKind {
     InvalidFormField(&'static str),
     /// An unknown Content-Transfer-Encoding for a multipart part.
     UnsupportedTransferEncoding(String),
+    // ----- WebSocket -----
+    /// A frame that breaks RFC 6455 section 5 (reserved bits or opcodes,
+    /// a fragmented or over-long control frame, a non-minimal length, a
+    /// masked server frame, ...). Close code 1002.
+    WsInvalidFrame(&'static str),
+    /// Frames in an order RFC 6455 forbids (a continuation with nothing
+    /// to continue, a new data frame inside a fragmented message, data
+    /// after a close). Close code 1002.
+    WsProtocol(&'static str),
+    /// Text (or a close reason) that is not UTF-8. Close code 1007.
+    WsInvalidUtf8,
+    /// A message larger than `max_msg_size`. Close code 1009.
+    WsMessageTooBig {
+        /// The limit.
+        limit: u64,
+    },
+    /// A close frame with a code RFC 6455 does not allow on the wire.
+    /// Close code 1002.
+    WsInvalidCloseCode(u16),
+    /// The server's answer to the opening handshake is not a valid
+    /// WebSocket upgrade.
+    WsHandshake(&'static str),
+    /// permessage-deflate: a bad negotiation or corrupt compressed data.
+    WsDeflate(String),
+    /// The connection is closed; nothing more can be sent or received.
+    WsClosed,
+
     // ----- Server-Sent Events -----
     /// A Server-Sent Events line longer than the decoder's limit.
     SseLineTooLong {
@@ -300,6 +327,19 @@ impl fmt::Display for ErrorKind {
             UnsupportedTransferEncoding(enc) => {
                 write!(f, "unsupported content-transfer-encoding {enc:?}")
             }
+            WsInvalidFrame(why) => write!(f, "invalid WebSocket frame: {why}"),
+            WsProtocol(why) => write!(f, "WebSocket protocol error: {why}"),
+            WsInvalidUtf8 => f.write_str("WebSocket text is not valid UTF-8"),
+            WsMessageTooBig { limit } => {
+                write!(
+                    f,
+                    "WebSocket message larger than the limit of {limit} bytes"
+                )
+            }
+            WsInvalidCloseCode(code) => write!(f, "invalid WebSocket close code {code}"),
+            WsHandshake(why) => write!(f, "WebSocket handshake failed: {why}"),
+            WsDeflate(why) => write!(f, "permessage-deflate error: {why}"),
+            WsClosed => f.write_str("the WebSocket is closed"),
             SseLineTooLong { limit } => {
                 write!(
                     f,

@@ -14,6 +14,8 @@
 //! - [`decode`]: streaming content decoding (gzip, deflate, br, zstd) with
 //!   a bound on the decoded size.
 //! - [`sse`]: the Server-Sent Events (`text/event-stream`) decoder.
+//! - [`ws`]: WebSocket (RFC 6455): handshake, frames, messages, close
+//!   handshake, permessage-deflate (RFC 7692).
 //! - [`pool`]: the connection pool's policy (limits, waiters, idle expiry,
 //!   retries) over an injected clock; the client carries out its decisions.
 #![forbid(unsafe_code)]
@@ -27,6 +29,7 @@ pub mod h1;
 pub mod multipart;
 pub mod pool;
 pub mod sse;
+pub mod ws;
 
 pub use error::{Error, ErrorKind, RequestField, Result};
 
