@@ -227,6 +227,24 @@ pub enum ErrorKind {
     SessionClosed,
     /// A JSON body could not be encoded or decoded.
     Json,
+    /// The server refused the WebSocket handshake or answered it wrongly:
+    /// aiohttp's `WSServerHandshakeError`. The status and headers are in
+    /// [`Error::response`].
+    WsServerHandshake {
+        /// The server's status code.
+        status: u16,
+    },
+    /// The server broke the WebSocket protocol (a bad frame, invalid UTF-8,
+    /// a message over `max_msg_size`): aiohttp's `WebSocketError`. The
+    /// close code the client sent is here; the `ahttp_proto` error is the
+    /// source.
+    WebSocket {
+        /// The close code sent to the server.
+        close_code: u16,
+    },
+    /// `receive_str`, `receive_bytes` or `receive_json` got another kind
+    /// of message: aiohttp's `WSMessageTypeError`.
+    WsMessageType,
 }
 
 struct Inner {

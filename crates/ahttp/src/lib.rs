@@ -53,8 +53,10 @@ mod socks;
 mod timeout;
 mod tls;
 mod wire_headers;
+mod ws;
 
 pub use ahttp_proto as proto;
+pub use ahttp_proto::ws::message::MessageKind as WsMessageKind;
 pub use body::{BasicAuth, Body, FormData, UploadTracker};
 pub use connector::{AddressFamily, TcpConnector, TcpConnectorBuilder};
 pub use content::{Content, IterChunked, SseEvents};
@@ -73,3 +75,4 @@ pub use session::{CharsetResolver, ClientSession, ClientSessionBuilder};
 pub use timeout::ClientTimeout;
 pub use tls::{Fingerprint, Ssl};
 pub use url::Url;
+pub use ws::{ClientWSTimeout, ClientWebSocket, WsConnectBuilder, WsMessage};

@@ -117,6 +117,21 @@ impl<R: Runtime> RequestBuilder<R> {
         self
     }
 
+    /// Replaces the method.
+    pub(crate) fn method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Whether the caller set header `name`.
+    pub(crate) fn has_header(&self, name: &str) -> bool {
+        self.headers.contains(name)
+    }
+
+    pub(crate) fn session(&self) -> &ClientSession<R> {
+        &self.session
+    }
+
     fn fail(mut self, e: Error) -> Self {
         if self.error.is_none() {
             self.error = Some(e);
@@ -1161,12 +1176,10 @@ async fn exchange<R: Runtime>(
         match event {
             Event::Informational(_) => continue,
             Event::Response(head) => return Ok(head),
-            Event::Upgrade(_) => {
-                return Err((
-                    Error::new(ErrorKind::InvalidResponse, "unexpected protocol switch"),
-                    true,
-                ));
-            }
+            // Only a request that asked to upgrade gets here (the state
+            // machine refuses an unasked 101); ws_connect takes the
+            // connection from the response.
+            Event::Upgrade(head) => return Ok(head),
             other => {
                 return Err((
                     Error::new(

@@ -119,7 +119,12 @@ impl<R: Runtime> ClientResponse<R> {
             started,
             read_rest: Bytes::new(),
         };
-        response.take_buffered();
+        if response.status == StatusCode::SWITCHING_PROTOCOLS {
+            // The bytes after the head belong to the new protocol: no body.
+            response.eof = true;
+        } else {
+            response.take_buffered();
+        }
         response
     }
 
@@ -654,6 +659,17 @@ fn decode_text(body: &[u8], label: &str) -> Result<String> {
         ));
     }
     Ok(text.into_owned())
+}
+
+impl<R: Runtime> ClientResponse<R> {
+    /// The connection of a `101 Switching Protocols` answer, with the bytes
+    /// already read past the head in its read buffer.
+    pub(crate) fn take_upgraded(&mut self) -> Option<Connection> {
+        if self.status != StatusCode::SWITCHING_PROTOCOLS {
+            return None;
+        }
+        self.conn.take()
+    }
 }
 
 impl<R: Runtime> Drop for ClientResponse<R> {

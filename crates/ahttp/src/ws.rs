@@ -1,0 +1,1035 @@
+//! The WebSocket client: [`ClientSession::ws_connect`] and
+//! [`ClientWebSocket`], aiohttp's `ClientWebSocketResponse`.
+//!
+//! The protocol work (handshake headers and checks, frames, message
+//! assembly, the close handshake, permessage-deflate) is
+//! `ahttp_proto::ws`; this module moves its bytes over the connection the
+//! handshake request upgraded, and adds what needs a clock: the receive and
+//! close timeouts and the heartbeat.
+//!
+//! Concurrency: a `ClientWebSocket` is a cheap handle; clones share the
+//! connection. Any number of tasks may send at once (each frame is written
+//! whole, in the order the sends took the write lock); one task receives
+//! at a time (a second waits for the first).
+
+use crate::conn::Connection;
+use crate::error::{Error, ErrorKind, ResponseParts, Result};
+use crate::request::RequestBuilder;
+use crate::runtime::{BoxIo, Runtime};
+use crate::session::ClientSession;
+use ahttp_proto::ws::deflate::{Compressor, Decompressor, DeflateConfig};
+use ahttp_proto::ws::frame::{encode_frame, Opcode};
+use ahttp_proto::ws::handshake::ClientHandshake;
+use ahttp_proto::ws::message::{
+    CloseCode, CloseState, Incoming, Message, MessageCodec, MessageKind, DEFAULT_MAX_MSG_SIZE,
+};
+use bytes::{Bytes, BytesMut};
+use futures_util::future::{select, Either};
+use futures_util::io::{ReadHalf, WriteHalf};
+use futures_util::lock::Mutex as AsyncMutex;
+use futures_util::{AsyncReadExt, AsyncWriteExt, Stream};
+use http::Method;
+use std::fmt;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// The WebSocket timeouts: aiohttp's `ClientWSTimeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientWSTimeout {
+    /// How long `receive()` waits for a message; `None` (the default) is
+    /// forever.
+    pub ws_receive: Option<Duration>,
+    /// How long `close()` waits for the server's close frame; 10 s by
+    /// default.
+    pub ws_close: Option<Duration>,
+}
+
+impl Default for ClientWSTimeout {
+    fn default() -> Self {
+        ClientWSTimeout {
+            ws_receive: None,
+            ws_close: Some(Duration::from_secs(10)),
+        }
+    }
+}
+
+/// What [`ClientWebSocket::receive`] hands out: aiohttp's `WSMessage`, one
+/// variant per `WSMsgType`.
+#[derive(Debug)]
+pub enum WsMessage {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Bytes),
+    /// A ping (only seen with `autoping(false)`; otherwise answered inside).
+    Ping(Bytes),
+    /// A pong (only seen with `autoping(false)`).
+    Pong(Bytes),
+    /// The server's close frame: its code (`None` when it sent none) and
+    /// reason.
+    Close {
+        /// The close code.
+        code: Option<u16>,
+        /// The reason text.
+        reason: String,
+    },
+    /// The server's close arrived and the client has not answered it yet
+    /// (`autoclose(false)`): call [`ClientWebSocket::close`].
+    Closing,
+    /// The connection is closed; nothing more will come.
+    Closed,
+    /// The connection failed; the error is also kept in
+    /// [`ClientWebSocket::exception`].
+    Error(Error),
+}
+
+impl WsMessage {
+    /// Whether this message ends an `async for msg in ws` loop in aiohttp
+    /// (CLOSE, CLOSING or CLOSED); the [`Stream`] ends after it.
+    pub fn is_close(&self) -> bool {
+        matches!(
+            self,
+            WsMessage::Close { .. } | WsMessage::Closing | WsMessage::Closed
+        )
+    }
+}
+
+/// The options of [`ClientSession::ws_connect`], aiohttp's keyword
+/// arguments; [`WsConnectBuilder::connect`] performs the handshake.
+pub struct WsConnectBuilder<R: Runtime> {
+    request: RequestBuilder<R>,
+    protocols: Vec<String>,
+    timeout: ClientWSTimeout,
+    autoclose: bool,
+    autoping: bool,
+    heartbeat: Option<Duration>,
+    origin: Option<String>,
+    max_msg_size: u64,
+    compress: u8,
+}
+
+impl<R: Runtime> fmt::Debug for WsConnectBuilder<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WsConnectBuilder")
+            .field("protocols", &self.protocols)
+            .field("compress", &self.compress)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> ClientSession<R> {
+    /// Starts a WebSocket connection to a `ws://`, `wss://` (or `http://`,
+    /// `https://`) URL. The handshake is an ordinary request through this
+    /// session: its cookies, headers, auth, proxy, TLS settings, connector
+    /// (Unix sockets included) and timeouts apply.
+    pub fn ws_connect(&self, url: impl AsRef<str>) -> WsConnectBuilder<R> {
+        let url = url.as_ref();
+        let http_url = match url::Url::parse(url) {
+            Ok(mut parsed) => {
+                let scheme = match parsed.scheme() {
+                    "ws" => Some("http"),
+                    "wss" => Some("https"),
+                    _ => None,
+                };
+                if let Some(scheme) = scheme {
+                    // ws/wss and http/https are all "special" schemes, so
+                    // this cannot fail.
+                    let _ = parsed.set_scheme(scheme);
+                }
+                parsed.to_string()
+            }
+            // A relative URL for the session's base_url.
+            Err(_) => url.to_owned(),
+        };
+        WsConnectBuilder {
+            request: self.request(Method::GET, http_url).read_until_eof(false),
+            protocols: Vec::new(),
+            timeout: ClientWSTimeout::default(),
+            autoclose: true,
+            autoping: true,
+            heartbeat: None,
+            origin: None,
+            max_msg_size: DEFAULT_MAX_MSG_SIZE,
+            compress: 0,
+        }
+    }
+}
+
+impl<R: Runtime> WsConnectBuilder<R> {
+    fn map_request(mut self, f: impl FnOnce(RequestBuilder<R>) -> RequestBuilder<R>) -> Self {
+        self.request = f(self.request);
+        self
+    }
+
+    /// The handshake method (GET by default).
+    pub fn method(self, method: Method) -> Self {
+        self.map_request(|r| r.method(method))
+    }
+
+    /// Subprotocols to offer, in order of preference.
+    pub fn protocols<I, S>(mut self, protocols: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The receive and close timeouts.
+    pub fn timeout(mut self, timeout: ClientWSTimeout) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The handshake's HTTP timeouts (the session's by default).
+    pub fn handshake_timeout(self, timeout: crate::ClientTimeout) -> Self {
+        self.map_request(|r| r.timeout(timeout))
+    }
+
+    /// Answer the server's close frame inside `receive()` (default true).
+    pub fn autoclose(mut self, on: bool) -> Self {
+        self.autoclose = on;
+        self
+    }
+
+    /// Answer pings inside `receive()` and hide pongs (default true).
+    pub fn autoping(mut self, on: bool) -> Self {
+        self.autoping = on;
+        self
+    }
+
+    /// Send a ping after `interval` without received data, and close with
+    /// 1006 and a timeout error when no pong follows within `interval / 2`.
+    pub fn heartbeat(mut self, interval: Duration) -> Self {
+        self.heartbeat = Some(interval);
+        self
+    }
+
+    /// The `Origin` header.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Query parameters, as [`RequestBuilder::params`].
+    pub fn params<I, K, V>(self, params: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        self.map_request(|r| r.params(params))
+    }
+
+    /// One more handshake header.
+    pub fn header(self, name: impl AsRef<str>, value: impl AsRef<[u8]>) -> Self {
+        self.map_request(|r| r.header(name, value))
+    }
+
+    /// More handshake headers.
+    pub fn headers(self, headers: &http::HeaderMap) -> Self {
+        self.map_request(|r| r.headers(headers))
+    }
+
+    /// Basic credentials for the handshake.
+    pub fn auth(self, auth: crate::BasicAuth) -> Self {
+        self.map_request(|r| r.auth(auth))
+    }
+
+    /// The proxy to go through (an HTTP proxy tunnels with CONNECT).
+    pub fn proxy(self, proxy: crate::Proxy) -> Self {
+        self.map_request(|r| r.proxy(proxy))
+    }
+
+    /// TLS verification for `wss://`.
+    pub fn ssl(self, ssl: crate::Ssl) -> Self {
+        self.map_request(|r| r.ssl(ssl))
+    }
+
+    /// The name to verify the certificate against and send as SNI.
+    pub fn server_hostname(self, name: impl Into<String>) -> Self {
+        self.map_request(|r| r.server_hostname(name))
+    }
+
+    /// The largest message accepted, in bytes (default 4 MiB; 0: none).
+    /// Bigger messages close the connection with 1009.
+    pub fn max_msg_size(mut self, limit: u64) -> Self {
+        self.max_msg_size = limit;
+        self
+    }
+
+    /// Offer permessage-deflate with this window size (9 to 15); 0 (the
+    /// default) offers nothing.
+    pub fn compress(mut self, window_bits: u8) -> Self {
+        self.compress = window_bits;
+        self
+    }
+
+    /// Performs the handshake. [`ErrorKind::WsServerHandshake`] when the
+    /// server does not answer 101 with a valid accept, protocol and
+    /// extension.
+    pub async fn connect(self) -> Result<ClientWebSocket<R>> {
+        let deflate = DeflateConfig::from_compress(self.compress).map_err(|e| {
+            Error::new(ErrorKind::Builder, "compress must be 0 or 9 to 15").with_source(e)
+        })?;
+        let mut key = [0u8; 16];
+        fastrand::fill(&mut key);
+        let mut handshake = ClientHandshake::new(key)
+            .protocols(self.protocols.iter().cloned())
+            .deflate(deflate);
+        if let Some(origin) = &self.origin {
+            handshake = handshake.origin(origin.clone());
+        }
+        let headers = handshake.request_headers().map_err(|e| {
+            Error::new(ErrorKind::Builder, "invalid WebSocket handshake option").with_source(e)
+        })?;
+        let mut request = self.request;
+        for (name, value) in headers {
+            // The caller's own Sec-WebSocket-Version (or others) win.
+            if !request.has_header(name) {
+                request = request.header(name, value);
+            }
+        }
+        let session = request.session().clone();
+        let mut response = request.send().await?;
+        let refuse = |response: &crate::ClientResponse<R>, message: String| {
+            Error::new(
+                ErrorKind::WsServerHandshake {
+                    status: response.status().as_u16(),
+                },
+                message,
+            )
+            .with_response(ResponseParts {
+                status: response.status(),
+                reason: response.reason().to_owned(),
+                headers: response.headers().clone(),
+                body: Bytes::new(),
+                history: response.history().iter().map(|r| r.url().clone()).collect(),
+            })
+        };
+        let accepted =
+            match handshake.validate_response(response.status().as_u16(), response.raw_headers()) {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    let error = refuse(&response, format!("WebSocket handshake refused: {e}"));
+                    response.release().await;
+                    return Err(error.with_source(e));
+                }
+            };
+        let Some(conn) = response.take_upgraded() else {
+            return Err(refuse(&response, "no connection to upgrade".into()));
+        };
+        Ok(ClientWebSocket::new(
+            session,
+            conn,
+            accepted.protocol,
+            accepted.deflate.as_ref(),
+            Settings {
+                timeout: self.timeout,
+                autoclose: self.autoclose,
+                autoping: self.autoping,
+                heartbeat: self.heartbeat,
+                max_msg_size: self.max_msg_size,
+            },
+        ))
+    }
+}
+
+struct Settings {
+    timeout: ClientWSTimeout,
+    autoclose: bool,
+    autoping: bool,
+    heartbeat: Option<Duration>,
+    max_msg_size: u64,
+}
+
+/// The receiving side, used by one task at a time.
+struct Reader {
+    /// `None` once closed: the socket goes when both halves are dropped
+    /// (closing the write half alone does not shut a socket down on every
+    /// runtime).
+    io: Option<ReadHalf<BoxIo>>,
+    buf: BytesMut,
+    inflate: Option<Decompressor>,
+}
+
+/// The sending side: frames are encoded and written under this lock, so
+/// compressed messages go out in the order their compressor saw them.
+struct Writer {
+    /// `None` once closed.
+    io: Option<WriteHalf<BoxIo>>,
+    buf: BytesMut,
+    deflate: Option<Compressor>,
+}
+
+/// What every handle sees.
+#[derive(Default)]
+struct Status {
+    closed: bool,
+    close_code: Option<u16>,
+    exception: Option<(ErrorKind, String)>,
+    /// When data last arrived (heartbeat).
+    last_received: Option<Instant>,
+    /// When the heartbeat ping went out, until a pong or data answers it.
+    ping_sent: Option<Instant>,
+}
+
+struct Shared<R: Runtime> {
+    rt: R,
+    _session: ClientSession<R>,
+    protocol: Option<String>,
+    compress: u8,
+    settings: Settings,
+    codec: Mutex<MessageCodec>,
+    reader: AsyncMutex<Reader>,
+    writer: AsyncMutex<Writer>,
+    status: Mutex<Status>,
+    /// Holds the connector's slot (its limit counts open WebSockets, as in
+    /// aiohttp) until the last handle goes.
+    _slot: Mutex<Connection>,
+}
+
+/// An open WebSocket: aiohttp's `ClientWebSocketResponse`.
+///
+/// Clones are handles to the same connection (send from several tasks,
+/// receive from one). It is also a [`Stream`] of [`WsMessage`]s that ends
+/// after a close, like `async for msg in ws`.
+pub struct ClientWebSocket<R: Runtime> {
+    shared: Arc<Shared<R>>,
+    /// The `Stream`'s receive in progress. In a mutex only so that the
+    /// handle is `Sync` (the future is not); `poll_next` has `&mut self`
+    /// and never blocks on it.
+    next: Mutex<Option<ReceiveFuture>>,
+    ended: bool,
+}
+
+type ReceiveFuture = Pin<Box<dyn Future<Output = WsMessage> + Send>>;
+
+impl<R: Runtime> Clone for ClientWebSocket<R> {
+    fn clone(&self) -> Self {
+        ClientWebSocket {
+            shared: self.shared.clone(),
+            next: Mutex::new(None),
+            ended: false,
+        }
+    }
+}
+
+impl<R: Runtime> fmt::Debug for ClientWebSocket<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientWebSocket")
+            .field("protocol", &self.shared.protocol)
+            .field("compress", &self.shared.compress)
+            .field("closed", &self.closed())
+            .finish_non_exhaustive()
+    }
+}
+
+fn mask_key() -> [u8; 4] {
+    fastrand::u32(..).to_ne_bytes()
+}
+
+fn ws_error(e: ahttp_proto::Error) -> Error {
+    let code = CloseCode::for_error(&e).unwrap_or(CloseCode::PROTOCOL_ERROR);
+    Error::new(
+        ErrorKind::WebSocket {
+            close_code: code.as_u16(),
+        },
+        "the server broke the WebSocket protocol",
+    )
+    .with_source(e)
+}
+
+fn closed_error() -> Error {
+    Error::new(
+        ErrorKind::ConnectionReset,
+        "cannot write to a closing WebSocket",
+    )
+}
+
+impl<R: Runtime> ClientWebSocket<R> {
+    fn new(
+        session: ClientSession<R>,
+        mut conn: Connection,
+        protocol: Option<String>,
+        deflate: Option<&ahttp_proto::ws::deflate::Negotiated>,
+        settings: Settings,
+    ) -> Self {
+        let io = std::mem::replace(
+            &mut conn.io,
+            Box::new(futures_util::io::Cursor::new(Vec::new())),
+        );
+        let buf = std::mem::take(&mut conn.read_buf);
+        let (read, write) = io.split();
+        let limit = (settings.max_msg_size != 0).then_some(settings.max_msg_size);
+        let codec = MessageCodec::new()
+            .with_max_msg_size(settings.max_msg_size)
+            .with_permessage_deflate(deflate.is_some());
+        let rt = session.inner.rt.clone();
+        let now = rt.now();
+        ClientWebSocket {
+            shared: Arc::new(Shared {
+                rt,
+                _session: session,
+                protocol,
+                compress: deflate.map_or(0, |n| n.client_window_bits),
+                codec: Mutex::new(codec),
+                reader: AsyncMutex::new(Reader {
+                    io: Some(read),
+                    buf,
+                    inflate: deflate.map(|n| Decompressor::new(n, limit)),
+                }),
+                writer: AsyncMutex::new(Writer {
+                    io: Some(write),
+                    buf: BytesMut::new(),
+                    deflate: deflate.map(Compressor::new),
+                }),
+                status: Mutex::new(Status {
+                    last_received: Some(now),
+                    ..Status::default()
+                }),
+                settings,
+                _slot: Mutex::new(conn),
+            }),
+            next: Mutex::new(None),
+            ended: false,
+        }
+    }
+
+    fn status(&self) -> std::sync::MutexGuard<'_, Status> {
+        self.shared.status.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn codec(&self) -> std::sync::MutexGuard<'_, MessageCodec> {
+        self.shared.codec.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The subprotocol the server chose, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.shared.protocol.as_deref()
+    }
+
+    /// The negotiated permessage-deflate window bits of our compressor; 0
+    /// when compression is off.
+    pub fn compress(&self) -> u8 {
+        self.shared.compress
+    }
+
+    /// Whether the connection is closed.
+    pub fn closed(&self) -> bool {
+        self.status().closed
+    }
+
+    /// The close code: the server's, or 1006 after a failure; `None`
+    /// while open.
+    pub fn close_code(&self) -> Option<u16> {
+        self.status().close_code
+    }
+
+    /// The error that closed the connection, if one did.
+    pub fn exception(&self) -> Option<Error> {
+        self.status()
+            .exception
+            .clone()
+            .map(|(kind, message)| Error::new(kind, message))
+    }
+
+    // ------------------------------------------------------------------
+    // Sending
+    // ------------------------------------------------------------------
+
+    /// Sends a text message, compressed when permessage-deflate is on.
+    pub async fn send_str(&self, text: &str) -> Result<()> {
+        self.send_frame(text.as_bytes(), MessageKind::Text, None)
+            .await
+    }
+
+    /// Sends a binary message, compressed when permessage-deflate is on.
+    pub async fn send_bytes(&self, data: &[u8]) -> Result<()> {
+        self.send_frame(data, MessageKind::Binary, None).await
+    }
+
+    /// Sends `value` as JSON in a text message.
+    pub async fn send_json<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let text = serde_json::to_string(value)
+            .map_err(|e| Error::new(ErrorKind::Json, "cannot encode JSON").with_source(e))?;
+        self.send_str(&text).await
+    }
+
+    /// Sends one data message as one frame. `compress`: `None` follows the
+    /// negotiated setting, `Some(false)` sends this message uncompressed,
+    /// `Some(true)` compresses it (only when permessage-deflate was
+    /// negotiated).
+    pub async fn send_frame(
+        &self,
+        data: &[u8],
+        kind: MessageKind,
+        compress: Option<bool>,
+    ) -> Result<()> {
+        let mut writer = self.shared.writer.lock().await;
+        let writer = &mut *writer;
+        writer.buf.clear();
+        let use_deflate = writer.deflate.is_some() && compress != Some(false);
+        {
+            let mut codec = self.codec();
+            if codec.close_state() != CloseState::Open {
+                return Err(closed_error());
+            }
+            if use_deflate {
+                let deflate = writer.deflate.as_mut().expect("checked above");
+                let compressed = deflate.compress_message(data).map_err(ws_error)?;
+                codec
+                    .encode_compressed(kind, &compressed, mask_key(), &mut writer.buf)
+                    .map_err(ws_error)?;
+            } else {
+                encode_frame(
+                    kind.opcode(),
+                    true,
+                    false,
+                    data,
+                    mask_key(),
+                    &mut writer.buf,
+                )
+                .map_err(ws_error)?;
+            }
+        }
+        self.write(writer).await
+    }
+
+    /// Sends a ping (at most 125 bytes).
+    pub async fn ping(&self, data: &[u8]) -> Result<()> {
+        self.send_control(Opcode::Ping, data).await
+    }
+
+    /// Sends a pong (at most 125 bytes).
+    pub async fn pong(&self, data: &[u8]) -> Result<()> {
+        self.send_control(Opcode::Pong, data).await
+    }
+
+    async fn send_control(&self, opcode: Opcode, data: &[u8]) -> Result<()> {
+        let mut writer = self.shared.writer.lock().await;
+        let writer = &mut *writer;
+        writer.buf.clear();
+        if self.codec().close_state() != CloseState::Open {
+            return Err(closed_error());
+        }
+        encode_frame(opcode, true, false, data, mask_key(), &mut writer.buf).map_err(|e| {
+            Error::new(
+                ErrorKind::Builder,
+                "a control frame carries at most 125 bytes",
+            )
+            .with_source(e)
+        })?;
+        self.write(writer).await
+    }
+
+    async fn write(&self, writer: &mut Writer) -> Result<()> {
+        let Some(io) = writer.io.as_mut() else {
+            return Err(closed_error());
+        };
+        let result = async {
+            io.write_all(&writer.buf).await?;
+            io.flush().await
+        }
+        .await;
+        result.map_err(|e| crate::conn::io_error(e, "writing a WebSocket frame"))
+    }
+
+    /// Sends a close frame (or the answer to the server's) under the write
+    /// lock; false when one was already sent.
+    async fn send_close(&self, code: Option<CloseCode>, reason: &str) -> Result<bool> {
+        let mut writer = self.shared.writer.lock().await;
+        let writer = &mut *writer;
+        writer.buf.clear();
+        {
+            let mut codec = self.codec();
+            match codec.close_state() {
+                CloseState::Open => codec.encode(
+                    &Message::Close(code.map(|c| (c, reason.to_owned()))),
+                    mask_key(),
+                    &mut writer.buf,
+                ),
+                CloseState::CloseReceived => codec.encode_close_reply(mask_key(), &mut writer.buf),
+                CloseState::CloseSent | CloseState::Closed => return Ok(false),
+            }
+            .map_err(|e| {
+                Error::new(ErrorKind::Builder, "invalid close code or reason").with_source(e)
+            })?;
+        }
+        self.write(writer).await?;
+        Ok(true)
+    }
+
+    async fn shutdown(&self) {
+        let mut writer = self.shared.writer.lock().await;
+        if let Some(mut io) = writer.io.take() {
+            let _ = io.close().await;
+        }
+        self.status().closed = true;
+        // The read half goes now unless a receive holds it; that receive
+        // drops it on its way out.
+        if let Some(mut reader) = self.shared.reader.try_lock() {
+            reader.io = None;
+        }
+    }
+
+    /// Closes with `code` (1000 in aiohttp's default) and `message`:
+    /// sends the close frame, waits up to `ws_close` for the server's, and
+    /// shuts the connection down. False when it was already closed.
+    pub async fn close(&self, code: u16, message: &str) -> Result<bool> {
+        if self.closed() {
+            return Ok(false);
+        }
+        let code = CloseCode::new(code);
+        match self.send_close(Some(code), message).await {
+            Ok(_) => {}
+            Err(e) if e.kind() == &ErrorKind::Builder => return Err(e),
+            Err(_) => {
+                self.fail(
+                    ErrorKind::ConnectionReset,
+                    "the connection broke while closing",
+                );
+                self.shutdown().await;
+                return Ok(true);
+            }
+        }
+        if self.codec().close_state() != CloseState::Closed {
+            // Wait for the server's close frame.
+            let deadline = self
+                .shared
+                .settings
+                .timeout
+                .ws_close
+                .map(|d| self.shared.rt.now() + d);
+            let wait = async {
+                loop {
+                    match self.receive_until(None).await {
+                        WsMessage::Close { .. } | WsMessage::Closed | WsMessage::Error(_) => break,
+                        _ => {}
+                    }
+                    if self.codec().close_state() == CloseState::Closed {
+                        break;
+                    }
+                }
+            };
+            let wait = pin!(wait);
+            match deadline {
+                None => wait.await,
+                Some(at) => {
+                    if let Either::Right(_) = select(wait, self.shared.rt.sleep_until(at)).await {
+                        self.status().close_code = Some(CloseCode::ABNORMAL_CLOSURE.as_u16());
+                    }
+                }
+            }
+        }
+        {
+            let mut status = self.status();
+            if status.close_code.is_none() {
+                status.close_code = Some(code.as_u16());
+            }
+        }
+        self.shutdown().await;
+        Ok(true)
+    }
+
+    fn fail(&self, kind: ErrorKind, message: &str) {
+        let mut status = self.status();
+        status.close_code = Some(CloseCode::ABNORMAL_CLOSURE.as_u16());
+        status.exception = Some((kind, message.to_owned()));
+    }
+
+    // ------------------------------------------------------------------
+    // Receiving
+    // ------------------------------------------------------------------
+
+    /// The next message, waiting up to the `ws_receive` timeout. Pings
+    /// are answered and pongs dropped inside when `autoping`; the server's
+    /// close is answered when `autoclose`. A timeout gives
+    /// `WsMessage::Error` with [`ErrorKind::SocketTimeout`] and leaves the
+    /// connection open.
+    pub async fn receive(&self) -> WsMessage {
+        let deadline = self
+            .shared
+            .settings
+            .timeout
+            .ws_receive
+            .map(|d| self.shared.rt.now() + d);
+        self.receive_until(deadline).await
+    }
+
+    /// [`receive`](Self::receive) with its own timeout.
+    pub async fn receive_timeout(&self, timeout: Duration) -> WsMessage {
+        self.receive_until(Some(self.shared.rt.now() + timeout))
+            .await
+    }
+
+    /// The next message, which must be text ([`ErrorKind::WsMessageType`]
+    /// otherwise).
+    pub async fn receive_str(&self) -> Result<String> {
+        match self.receive().await {
+            WsMessage::Text(text) => Ok(text),
+            WsMessage::Error(e) => Err(e),
+            other => Err(type_error("text", &other)),
+        }
+    }
+
+    /// The next message, which must be binary.
+    pub async fn receive_bytes(&self) -> Result<Bytes> {
+        match self.receive().await {
+            WsMessage::Binary(data) => Ok(data),
+            WsMessage::Error(e) => Err(e),
+            other => Err(type_error("binary", &other)),
+        }
+    }
+
+    /// The next message, a text message parsed as JSON.
+    pub async fn receive_json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        let text = self.receive_str().await?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::new(ErrorKind::Json, "the message is not valid JSON").with_source(e)
+        })
+    }
+
+    async fn receive_until(&self, deadline: Option<Instant>) -> WsMessage {
+        if self.closed() {
+            return WsMessage::Closed;
+        }
+        let mut reader = self.shared.reader.lock().await;
+        let message = self.receive_locked(&mut reader, deadline).await;
+        if self.closed() {
+            reader.io = None;
+        }
+        message
+    }
+
+    async fn receive_locked(&self, reader: &mut Reader, deadline: Option<Instant>) -> WsMessage {
+        loop {
+            if self.closed() {
+                return WsMessage::Closed;
+            }
+            let decoded = self.codec().decode(&mut reader.buf);
+            let message = match decoded {
+                Ok(None) => match self.read_more(reader, deadline).await {
+                    Ok(()) => continue,
+                    Err(message) => return message,
+                },
+                Ok(Some(Incoming::Message(message))) => message,
+                Ok(Some(Incoming::Compressed { kind, payload })) => {
+                    let inflated = match reader.inflate.as_mut() {
+                        Some(inflate) => inflate.decompress_message(&payload),
+                        None => Err(ahttp_proto::Error::new(ahttp_proto::ErrorKind::WsProtocol(
+                            "compressed message without deflate",
+                        ))),
+                    };
+                    match inflated.and_then(|data| Message::from_data(kind, data)) {
+                        Ok(message) => message,
+                        Err(e) => return self.protocol_failure(e).await,
+                    }
+                }
+                Err(e) => return self.protocol_failure(e).await,
+            };
+            {
+                let mut status = self.status();
+                status.ping_sent = None;
+            }
+            match message {
+                Message::Text(text) => return WsMessage::Text(text),
+                Message::Binary(data) => return WsMessage::Binary(data),
+                Message::Ping(data) => {
+                    if self.shared.settings.autoping {
+                        // A failed pong shows up on the next read.
+                        let _ = self.pong(&data).await;
+                        continue;
+                    }
+                    return WsMessage::Ping(data);
+                }
+                Message::Pong(data) => {
+                    if self.shared.settings.autoping {
+                        continue;
+                    }
+                    return WsMessage::Pong(data);
+                }
+                Message::Close(close) => {
+                    let (code, reason) = match close {
+                        Some((code, reason)) => (Some(code.as_u16()), reason),
+                        None => (None, String::new()),
+                    };
+                    {
+                        let mut status = self.status();
+                        status.close_code = Some(code.unwrap_or(CloseCode::OK.as_u16()));
+                    }
+                    let answered = self.codec().close_state() == CloseState::Closed;
+                    if answered {
+                        // The answer to our own close: done.
+                        self.shutdown().await;
+                    } else if self.shared.settings.autoclose {
+                        let _ = self.send_close(None, "").await;
+                        self.shutdown().await;
+                    }
+                    return WsMessage::Close { code, reason };
+                }
+            }
+        }
+    }
+
+    /// Reads more bytes, minding the deadline and the heartbeat. `Err`
+    /// carries the message to hand out instead.
+    async fn read_more(
+        &self,
+        reader: &mut Reader,
+        deadline: Option<Instant>,
+    ) -> std::result::Result<(), WsMessage> {
+        loop {
+            let heartbeat_at = self.shared.settings.heartbeat.and_then(|interval| {
+                let status = self.status();
+                match status.ping_sent {
+                    Some(sent) => Some(sent + interval / 2),
+                    None => status.last_received.map(|at| at + interval),
+                }
+            });
+            let wake = match (deadline, heartbeat_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let start = reader.buf.len();
+            if reader.buf.capacity() - start < 4096 {
+                reader.buf.reserve(16 * 1024);
+            }
+            let spare = reader.buf.capacity() - start;
+            reader.buf.resize(start + spare, 0);
+            let Some(io) = reader.io.as_mut() else {
+                reader.buf.truncate(start);
+                return Err(WsMessage::Closed);
+            };
+            let read = {
+                let read = pin!(io.read(&mut reader.buf[start..]));
+                match wake {
+                    None => Some(read.await),
+                    Some(at) => match select(read, self.shared.rt.sleep_until(at)).await {
+                        Either::Left((n, _)) => Some(n),
+                        Either::Right(_) => None,
+                    },
+                }
+            };
+            match read {
+                Some(Ok(0)) => {
+                    reader.buf.truncate(start);
+                    // The server went away without a close handshake.
+                    {
+                        let mut status = self.status();
+                        if status.close_code.is_none() {
+                            status.close_code = Some(CloseCode::ABNORMAL_CLOSURE.as_u16());
+                        }
+                    }
+                    self.shutdown().await;
+                    return Err(WsMessage::Closed);
+                }
+                Some(Ok(n)) => {
+                    reader.buf.truncate(start + n);
+                    let mut status = self.status();
+                    status.last_received = Some(self.shared.rt.now());
+                    status.ping_sent = None;
+                    return Ok(());
+                }
+                Some(Err(e)) => {
+                    reader.buf.truncate(start);
+                    let error = crate::conn::io_error(e, "reading a WebSocket frame");
+                    self.fail(error.kind().clone(), &error.to_string());
+                    self.shutdown().await;
+                    return Err(WsMessage::Error(error));
+                }
+                None => {
+                    reader.buf.truncate(start);
+                    let now = self.shared.rt.now();
+                    if deadline.is_some_and(|d| now >= d) {
+                        return Err(WsMessage::Error(Error::new(
+                            ErrorKind::SocketTimeout,
+                            "no WebSocket message within the receive timeout",
+                        )));
+                    }
+                    let Some(interval) = self.shared.settings.heartbeat else {
+                        continue;
+                    };
+                    let ping_sent = self.status().ping_sent;
+                    match ping_sent {
+                        None => {
+                            self.status().ping_sent = Some(now);
+                            let _ = self.ping(b"").await;
+                        }
+                        Some(sent) if now >= sent + interval / 2 => {
+                            let message = format!("no PONG received after {:?}", interval / 2);
+                            self.fail(ErrorKind::SocketTimeout, &message);
+                            self.shutdown().await;
+                            return Err(WsMessage::Error(Error::new(
+                                ErrorKind::SocketTimeout,
+                                message,
+                            )));
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// The server broke the protocol: close with the matching code, keep
+    /// the error, hand it out.
+    async fn protocol_failure(&self, e: ahttp_proto::Error) -> WsMessage {
+        let error = ws_error(e);
+        let code = match error.kind() {
+            ErrorKind::WebSocket { close_code } => CloseCode::new(*close_code),
+            _ => CloseCode::PROTOCOL_ERROR,
+        };
+        let _ = self.send_close(Some(code), "").await;
+        {
+            let mut status = self.status();
+            status.close_code = Some(code.as_u16());
+            status.exception = Some((error.kind().clone(), error.to_string()));
+        }
+        self.shutdown().await;
+        WsMessage::Error(error)
+    }
+}
+
+fn type_error(expected: &str, got: &WsMessage) -> Error {
+    Error::new(
+        ErrorKind::WsMessageType,
+        format!("expected a {expected} message, got {got:?}"),
+    )
+}
+
+impl<R: Runtime> Stream for ClientWebSocket<R> {
+    type Item = WsMessage;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<WsMessage>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        let this = &mut *self;
+        let next = this.next.get_mut().unwrap_or_else(|p| p.into_inner());
+        let future = next.get_or_insert_with(|| {
+            let handle = this.shared.clone();
+            Box::pin(async move {
+                let handle = ClientWebSocket {
+                    shared: handle,
+                    next: Mutex::new(None),
+                    ended: false,
+                };
+                handle.receive().await
+            })
+        });
+        let message = match future.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(message) => message,
+        };
+        *next = None;
+        if message.is_close() || matches!(message, WsMessage::Error(_)) && self.closed() {
+            self.ended = true;
+        }
+        Poll::Ready(Some(message))
+    }
+}

@@ -1,0 +1,388 @@
+//! The WebSocket client on the three runtimes, against a tokio-tungstenite
+//! server (echo, subprotocol choice, a server-initiated close, a server
+//! ping) and servers written here that misbehave on purpose (invalid UTF-8,
+//! silence for the heartbeat).
+
+#[macro_use]
+mod common;
+
+use ahttp::{ClientSession, ClientWSTimeout, ErrorKind, Runtime, WsMessage};
+use ahttp_testserver::TestServer;
+use futures_util::{SinkExt, StreamExt};
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+
+on_every_runtime!(
+    echo_text_binary_json_and_close,
+    subprotocol_is_chosen_among_those_offered,
+    server_close_is_answered,
+    server_ping_is_answered_or_shown,
+    refused_handshake_carries_status_and_headers,
+    invalid_utf8_closes_with_1007,
+    heartbeat_without_pong_closes_with_1006,
+    receive_timeout_leaves_the_connection_open,
+    several_senders_one_reader,
+    stream_ends_after_close,
+);
+
+/// A tokio-tungstenite server on its own thread. By path: `/close` closes
+/// with 4001 "bye"; `/ping` pings first, then echoes; anything else echoes.
+/// It picks "superchat" when offered.
+fn tungstenite_server() -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                tokio::spawn(serve_tungstenite(stream));
+            }
+        });
+    });
+    rx.recv().unwrap()
+}
+
+async fn serve_tungstenite(stream: tokio::net::TcpStream) {
+    let mut path = String::new();
+    // The Err type is tungstenite's; its size is not ours to choose.
+    #[allow(clippy::result_large_err)]
+    let callback = |request: &Request, mut response: Response| {
+        path = request.uri().path().to_owned();
+        let offered = request
+            .headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if offered.split(',').any(|p| p.trim() == "superchat") {
+            response
+                .headers_mut()
+                .insert("sec-websocket-protocol", "superchat".parse().unwrap());
+        }
+        Ok(response)
+    };
+    let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
+        return;
+    };
+    match path.as_str() {
+        "/close" => {
+            let _ = ws
+                .close(Some(CloseFrame {
+                    code: CloseCode::from(4001),
+                    reason: "bye".into(),
+                }))
+                .await;
+            while let Some(Ok(_)) = ws.next().await {}
+        }
+        _ => {
+            if path == "/ping" {
+                let _ = ws.send(Message::Ping("hb".into())).await;
+            }
+            while let Some(Ok(message)) = ws.next().await {
+                if (message.is_text() || message.is_binary()) && ws.send(message).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn ws_url(addr: SocketAddr, path: &str) -> String {
+    format!("ws://{addr}{path}")
+}
+
+async fn echo_text_binary_json_and_close<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/echo"))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(ws.protocol(), None);
+    ws.send_str("héllo").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "héllo");
+    let big = vec![7u8; 300_000];
+    ws.send_bytes(&big).await.unwrap();
+    assert_eq!(ws.receive_bytes().await.unwrap(), big);
+    ws.send_json(&serde_json::json!({"n": 1})).await.unwrap();
+    let back: serde_json::Value = ws.receive_json().await.unwrap();
+    assert_eq!(back["n"], 1);
+    // The wrong kind is a typed error.
+    ws.send_str("text").await.unwrap();
+    let e = ws.receive_bytes().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::WsMessageType);
+
+    assert!(ws.close(1000, "done").await.unwrap());
+    assert!(ws.closed());
+    assert_eq!(ws.close_code(), Some(1000));
+    assert!(!ws.close(1000, "").await.unwrap());
+    assert!(matches!(ws.receive().await, WsMessage::Closed));
+    let e = ws.send_str("late").await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::ConnectionReset);
+}
+
+async fn subprotocol_is_chosen_among_those_offered<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/echo"))
+        .protocols(["chat", "superchat"])
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(ws.protocol(), Some("superchat"));
+    ws.close(1000, "").await.unwrap();
+}
+
+async fn server_close_is_answered<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/close"))
+        .connect()
+        .await
+        .unwrap();
+    match ws.receive().await {
+        WsMessage::Close { code, reason } => {
+            assert_eq!(code, Some(4001));
+            assert_eq!(reason, "bye");
+        }
+        other => panic!("expected the close, got {other:?}"),
+    }
+    assert!(ws.closed());
+    assert_eq!(ws.close_code(), Some(4001));
+    assert!(ws.exception().is_none());
+}
+
+async fn server_ping_is_answered_or_shown<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    // autoping: the ping is answered inside and never seen.
+    let ws = session
+        .ws_connect(ws_url(addr, "/ping"))
+        .connect()
+        .await
+        .unwrap();
+    ws.send_str("after").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "after");
+    ws.close(1000, "").await.unwrap();
+    // Without autoping the ping comes out.
+    let ws = session
+        .ws_connect(ws_url(addr, "/ping"))
+        .autoping(false)
+        .connect()
+        .await
+        .unwrap();
+    match ws.receive().await {
+        WsMessage::Ping(data) => assert_eq!(&data[..], b"hb"),
+        other => panic!("expected the ping, got {other:?}"),
+    }
+    ws.pong(b"hb").await.unwrap();
+    ws.close(1000, "").await.unwrap();
+}
+
+async fn refused_handshake_carries_status_and_headers<R: Runtime + Default>() {
+    let server = TestServer::start();
+    let session = ClientSession::<R>::new();
+    let url = server.url("/status/403").replacen("http://", "ws://", 1);
+    let e = session.ws_connect(url).connect().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::WsServerHandshake { status: 403 });
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(403));
+    assert!(e.response().is_some());
+    // A 200 to an upgrade request is refused too.
+    let url = server.url("/get").replacen("http://", "ws://", 1);
+    let e = session.ws_connect(url).connect().await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::WsServerHandshake { status: 200 });
+}
+
+/// A server that accepts the handshake, then writes `then` and records
+/// what the client sends until it closes.
+fn raw_ws_server(then: Vec<u8>) -> (SocketAddr, std::sync::mpsc::Receiver<Vec<u8>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            if stream.read(&mut byte).unwrap_or(0) == 0 {
+                return;
+            }
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head).to_string();
+        let key = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("sec-websocket-key")
+                    .then(|| value.trim().to_owned())
+            })
+            .unwrap();
+        let accept = ahttp_proto::ws::handshake::accept_key(&key);
+        let answer = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+        );
+        stream.write_all(answer.as_bytes()).unwrap();
+        stream.write_all(&then).unwrap();
+        let mut received = Vec::new();
+        let _ = stream.read_to_end(&mut received);
+        let _ = tx.send(received);
+    });
+    (addr, rx)
+}
+
+/// The first frame a client sent, unmasked: (opcode, payload).
+fn first_client_frame(bytes: &[u8]) -> (u8, Vec<u8>) {
+    assert!(bytes.len() >= 6, "no frame: {bytes:?}");
+    assert_eq!(bytes[1] & 0x80, 0x80, "client frames are masked");
+    let len = (bytes[1] & 0x7f) as usize;
+    let mask = &bytes[2..6];
+    let payload = bytes[6..6 + len]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ mask[i % 4])
+        .collect();
+    (bytes[0] & 0x0f, payload)
+}
+
+async fn invalid_utf8_closes_with_1007<R: Runtime + Default>() {
+    // A text frame whose payload is not UTF-8.
+    let (addr, sent) = raw_ws_server(vec![0x81, 0x03, b'a', 0xff, b'b']);
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/"))
+        .connect()
+        .await
+        .unwrap();
+    match ws.receive().await {
+        WsMessage::Error(e) => {
+            assert_eq!(e.kind(), &ErrorKind::WebSocket { close_code: 1007 })
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    assert!(ws.closed());
+    assert_eq!(ws.close_code(), Some(1007));
+    assert!(ws.exception().is_some());
+    let (opcode, payload) = first_client_frame(&sent.recv().unwrap());
+    assert_eq!(opcode, 0x8);
+    assert_eq!(payload, 1007u16.to_be_bytes());
+}
+
+async fn heartbeat_without_pong_closes_with_1006<R: Runtime + Default>() {
+    let (addr, sent) = raw_ws_server(Vec::new());
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/"))
+        .heartbeat(Duration::from_millis(100))
+        .connect()
+        .await
+        .unwrap();
+    match ws.receive().await {
+        WsMessage::Error(e) => assert_eq!(e.kind(), &ErrorKind::SocketTimeout),
+        other => panic!("expected the heartbeat timeout, got {other:?}"),
+    }
+    assert!(ws.closed());
+    assert_eq!(ws.close_code(), Some(1006));
+    assert_eq!(
+        ws.exception().map(|e| e.kind().clone()),
+        Some(ErrorKind::SocketTimeout)
+    );
+    // The heartbeat ping went out before the timeout.
+    let (opcode, _) = first_client_frame(&sent.recv().unwrap());
+    assert_eq!(opcode, 0x9);
+}
+
+async fn receive_timeout_leaves_the_connection_open<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/echo"))
+        .timeout(ClientWSTimeout {
+            ws_receive: Some(Duration::from_millis(50)),
+            ..ClientWSTimeout::default()
+        })
+        // Pongs from the server keep the heartbeat happy.
+        .heartbeat(Duration::from_millis(20))
+        .connect()
+        .await
+        .unwrap();
+    match ws.receive().await {
+        WsMessage::Error(e) => assert_eq!(e.kind(), &ErrorKind::SocketTimeout),
+        other => panic!("expected the receive timeout, got {other:?}"),
+    }
+    assert!(!ws.closed());
+    ws.send_str("still here").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "still here");
+    ws.close(1000, "").await.unwrap();
+}
+
+async fn several_senders_one_reader<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/echo"))
+        .connect()
+        .await
+        .unwrap();
+    let senders = (0..4).map(|task| {
+        let ws = ws.clone();
+        async move {
+            for i in 0..25 {
+                ws.send_str(&format!("{task}:{i}")).await.unwrap();
+            }
+        }
+    });
+    let reader = async {
+        let mut got = Vec::new();
+        for _ in 0..100 {
+            got.push(ws.receive_str().await.unwrap());
+        }
+        got
+    };
+    let (_, mut got) = futures_util::join!(futures_util::future::join_all(senders), reader);
+    // Every message arrives whole; each task's messages in its order.
+    for task in 0..4 {
+        let mine: Vec<_> = got
+            .iter()
+            .filter(|m| m.starts_with(&format!("{task}:")))
+            .cloned()
+            .collect();
+        let expected: Vec<_> = (0..25).map(|i| format!("{task}:{i}")).collect();
+        assert_eq!(mine, expected);
+    }
+    got.sort();
+    got.dedup();
+    assert_eq!(got.len(), 100);
+    ws.close(1000, "").await.unwrap();
+}
+
+async fn stream_ends_after_close<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/close"))
+        .connect()
+        .await
+        .unwrap();
+    let messages: Vec<WsMessage> = ws.collect().await;
+    assert_eq!(messages.len(), 1);
+    assert!(matches!(
+        messages[0],
+        WsMessage::Close {
+            code: Some(4001),
+            ..
+        }
+    ));
+}
