@@ -28,6 +28,7 @@ on_every_runtime!(
     receive_timeout_leaves_the_connection_open,
     several_senders_one_reader,
     stream_ends_after_close,
+    permessage_deflate_against_aiohttp,
 );
 
 /// A tokio-tungstenite server on its own thread. By path: `/close` closes
@@ -385,4 +386,125 @@ async fn stream_ends_after_close<R: Runtime + Default>() {
             ..
         }
     ));
+}
+
+/// An aiohttp echo server with permessage-deflate (tungstenite has none),
+/// in a `python3` child that exits when its stdin closes. `None` (with a
+/// note) when python3 or aiohttp is missing, unless AHTTP_REQUIRE_AIOHTTP
+/// is set, as in CI.
+struct AiohttpServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+const AIOHTTP_DEFLATE_ECHO: &str = r#"
+import asyncio, sys
+from aiohttp import web
+
+async def echo(request):
+    ws = web.WebSocketResponse(compress=True)
+    await ws.prepare(request)
+    async for msg in ws:
+        if msg.type == web.WSMsgType.TEXT:
+            await ws.send_str(msg.data)
+        elif msg.type == web.WSMsgType.BINARY:
+            await ws.send_bytes(msg.data)
+    return ws
+
+async def main():
+    app = web.Application()
+    app.router.add_get("/ws", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    print(site._server.sockets[0].getsockname()[1], flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await runner.cleanup()
+
+asyncio.run(main())
+"#;
+
+impl AiohttpServer {
+    fn start() -> Option<AiohttpServer> {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let required = std::env::var_os("AHTTP_REQUIRE_AIOHTTP").is_some();
+        let mut child = match Command::new("python3")
+            .args(["-c", AIOHTTP_DEFLATE_ECHO])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(err) => {
+                assert!(!required, "python3 is required here: {err}");
+                eprintln!("python3 not available ({err}); skipping");
+                return None;
+            }
+        };
+        let mut line = String::new();
+        let stdout = child.stdout.take()?;
+        std::io::BufReader::new(stdout).read_line(&mut line).ok()?;
+        match line.trim().parse() {
+            Ok(port) => Some(AiohttpServer { child, port }),
+            Err(_) => {
+                assert!(!required, "aiohttp is required here but did not start");
+                eprintln!("aiohttp server did not start; skipping");
+                let _ = child.kill();
+                let _ = child.wait();
+                None
+            }
+        }
+    }
+}
+
+impl Drop for AiohttpServer {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        if self.child.wait().is_err() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+async fn permessage_deflate_against_aiohttp<R: Runtime + Default>() {
+    let Some(server) = AiohttpServer::start() else {
+        return;
+    };
+    let session = ClientSession::<R>::new();
+    let url = format!("ws://127.0.0.1:{}/ws", server.port);
+    let ws = session
+        .ws_connect(&url)
+        .compress(15)
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(ws.compress(), 15);
+    // Several messages: the compression contexts carry over between them.
+    for round in 0..5 {
+        let text = format!("round {round}: ") + &"compressible text ".repeat(2000);
+        ws.send_str(&text).await.unwrap();
+        assert_eq!(ws.receive_str().await.unwrap(), text);
+    }
+    // One message sent uncompressed; the answer still comes compressed.
+    ws.send_frame(b"plain", ahttp::WsMessageKind::Binary, Some(false))
+        .await
+        .unwrap();
+    assert_eq!(&ws.receive_bytes().await.unwrap()[..], b"plain");
+    let random: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    ws.send_bytes(&random).await.unwrap();
+    assert_eq!(ws.receive_bytes().await.unwrap(), random);
+    assert!(ws.close(1000, "").await.unwrap());
+    assert_eq!(ws.close_code(), Some(1000));
+
+    // Without the offer the server does not compress.
+    let ws = session.ws_connect(&url).connect().await.unwrap();
+    assert_eq!(ws.compress(), 0);
+    ws.send_str("hi").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "hi");
+    ws.close(1000, "").await.unwrap();
 }
