@@ -29,6 +29,7 @@ on_every_runtime!(
     several_senders_one_reader,
     stream_ends_after_close,
     permessage_deflate_against_aiohttp,
+    over_a_unix_socket,
 );
 
 /// A tokio-tungstenite server on its own thread. By path: `/close` closes
@@ -95,6 +96,44 @@ async fn serve_tungstenite(stream: tokio::net::TcpStream) {
             }
         }
     }
+}
+
+/// The tungstenite echo server on a Unix socket at a fresh path.
+fn tungstenite_unix_server() -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "ahttp-ws-{}-{}.sock",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_file(&path);
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::UnixListener::from_std(listener).unwrap();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                        return;
+                    };
+                    while let Some(Ok(message)) = ws.next().await {
+                        if (message.is_text() || message.is_binary())
+                            && ws.send(message).await.is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+    });
+    path
 }
 
 fn ws_url(addr: SocketAddr, path: &str) -> String {
@@ -507,4 +546,21 @@ async fn permessage_deflate_against_aiohttp<R: Runtime + Default>() {
     ws.send_str("hi").await.unwrap();
     assert_eq!(ws.receive_str().await.unwrap(), "hi");
     ws.close(1000, "").await.unwrap();
+}
+
+async fn over_a_unix_socket<R: Runtime + Default>() {
+    let path = tungstenite_unix_server();
+    let connector = ahttp::TcpConnector::builder(R::default())
+        .unix_socket(path.to_string_lossy())
+        .build();
+    let session = ClientSession::<R>::builder().connector(connector).build();
+    let ws = session
+        .ws_connect("ws://localhost/echo")
+        .connect()
+        .await
+        .unwrap();
+    ws.send_str("over unix").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "over unix");
+    assert!(ws.close(1000, "").await.unwrap());
+    let _ = std::fs::remove_file(&path);
 }
