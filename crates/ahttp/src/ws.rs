@@ -832,10 +832,8 @@ impl<R: Runtime> ClientWebSocket<R> {
                 }
                 Err(e) => return self.protocol_failure(e).await,
             };
-            {
-                let mut status = self.status();
-                status.ping_sent = None;
-            }
+            // (The heartbeat's ping_sent was cleared when these bytes
+            // arrived, in read_more.)
             match message {
                 Message::Text(text) => return WsMessage::Text(text),
                 Message::Binary(data) => return WsMessage::Binary(data),
