@@ -84,6 +84,10 @@ pub type ClientSessionBuilder = ahttp::ClientSessionBuilder<AsyncStdRuntime>;
 pub type RequestBuilder = ahttp::RequestBuilder<AsyncStdRuntime>;
 /// [`ahttp::ClientResponse`] on async-std.
 pub type ClientResponse = ahttp::ClientResponse<AsyncStdRuntime>;
+/// [`ahttp::ClientWebSocket`] on async-std.
+pub type ClientWebSocket = ahttp::ClientWebSocket<AsyncStdRuntime>;
+/// [`ahttp::WsConnectBuilder`] on async-std.
+pub type WsConnectBuilder = ahttp::WsConnectBuilder<AsyncStdRuntime>;
 
 /// A one-shot request on a throwaway session whose connection is closed
 /// afterwards, like aiohttp's module-level `aiohttp.request()`.

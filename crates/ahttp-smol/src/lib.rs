@@ -86,6 +86,10 @@ pub type ClientSessionBuilder = ahttp::ClientSessionBuilder<SmolRuntime>;
 pub type RequestBuilder = ahttp::RequestBuilder<SmolRuntime>;
 /// [`ahttp::ClientResponse`] on smol.
 pub type ClientResponse = ahttp::ClientResponse<SmolRuntime>;
+/// [`ahttp::ClientWebSocket`] on smol.
+pub type ClientWebSocket = ahttp::ClientWebSocket<SmolRuntime>;
+/// [`ahttp::WsConnectBuilder`] on smol.
+pub type WsConnectBuilder = ahttp::WsConnectBuilder<SmolRuntime>;
 
 /// A one-shot request on a throwaway session whose connection is closed
 /// afterwards, like aiohttp's module-level `aiohttp.request()`.

@@ -88,6 +88,10 @@ pub type ClientSessionBuilder = ahttp::ClientSessionBuilder<TokioRuntime>;
 pub type RequestBuilder = ahttp::RequestBuilder<TokioRuntime>;
 /// [`ahttp::ClientResponse`] on tokio.
 pub type ClientResponse = ahttp::ClientResponse<TokioRuntime>;
+/// [`ahttp::ClientWebSocket`] on tokio.
+pub type ClientWebSocket = ahttp::ClientWebSocket<TokioRuntime>;
+/// [`ahttp::WsConnectBuilder`] on tokio.
+pub type WsConnectBuilder = ahttp::WsConnectBuilder<TokioRuntime>;
 
 /// A one-shot request on a throwaway session whose connection is closed
 /// afterwards, like aiohttp's module-level `aiohttp.request()`.
