@@ -28,6 +28,8 @@ on_every_runtime!(
     receive_timeout_leaves_the_connection_open,
     several_senders_one_reader,
     stream_ends_after_close,
+    sink_sends_and_closes,
+    decode_text_false_gives_bytes,
     permessage_deflate_against_aiohttp,
     over_a_unix_socket,
 );
@@ -425,6 +427,71 @@ async fn stream_ends_after_close<R: Runtime + Default>() {
             ..
         }
     ));
+}
+
+async fn sink_sends_and_closes<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let mut ws = session
+        .ws_connect(ws_url(addr, "/echo"))
+        .connect()
+        .await
+        .unwrap();
+    ws.send(WsMessage::Text("one".into())).await.unwrap();
+    let mut batch = futures_util::stream::iter([
+        Ok(WsMessage::Binary(vec![2u8; 70_000].into())),
+        Ok(WsMessage::Ping("p".into())),
+        Ok(WsMessage::TextBytes("three".into())),
+    ]);
+    ws.send_all(&mut batch).await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "one");
+    assert_eq!(ws.receive_bytes().await.unwrap(), vec![2u8; 70_000]);
+    // The pong to our ping was dropped inside (autoping).
+    assert_eq!(ws.receive_str().await.unwrap(), "three");
+    // Not a message one can send.
+    let e = ws.send(WsMessage::Closed).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Builder);
+    // Closing the sink is the close handshake.
+    SinkExt::close(&mut ws).await.unwrap();
+    assert!(ws.closed());
+    assert_eq!(ws.close_code(), Some(1000));
+    let e = ws.send(WsMessage::Text("late".into())).await.unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::ConnectionReset);
+}
+
+async fn decode_text_false_gives_bytes<R: Runtime + Default>() {
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/echo"))
+        .decode_text(false)
+        .connect()
+        .await
+        .unwrap();
+    ws.send_str("héllo").await.unwrap();
+    match ws.receive().await {
+        WsMessage::TextBytes(data) => assert_eq!(&data[..], "héllo".as_bytes()),
+        other => panic!("expected text as bytes, got {other:?}"),
+    }
+    // receive_str still takes it.
+    ws.send_str("again").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "again");
+    ws.close(1000, "").await.unwrap();
+
+    // The bytes are still checked: invalid UTF-8 fails the connection.
+    let (addr, _sent) = raw_ws_server(vec![0x81, 0x02, 0xc0, 0xaf]);
+    let ws = session
+        .ws_connect(ws_url(addr, "/"))
+        .decode_text(false)
+        .connect()
+        .await
+        .unwrap();
+    match ws.receive().await {
+        WsMessage::Error(e) => {
+            assert_eq!(e.kind(), &ErrorKind::WebSocket { close_code: 1007 })
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
 }
 
 /// An aiohttp echo server with permessage-deflate (tungstenite has none),

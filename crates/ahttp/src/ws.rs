@@ -62,6 +62,11 @@ impl Default for ClientWSTimeout {
 pub enum WsMessage {
     /// A text message.
     Text(String),
+    /// A text message left as bytes: what `decode_text(false)` gives
+    /// instead of [`WsMessage::Text`] (aiohttp's TEXT with a bytes
+    /// payload). The bytes are valid UTF-8 all the same: RFC 6455 has the
+    /// client fail a connection that sends anything else, and it does.
+    TextBytes(Bytes),
     /// A binary message.
     Binary(Bytes),
     /// A ping (only seen with `autoping(false)`; otherwise answered inside).
@@ -109,6 +114,7 @@ pub struct WsConnectBuilder<R: Runtime> {
     origin: Option<String>,
     max_msg_size: u64,
     compress: u8,
+    decode_text: bool,
 }
 
 impl<R: Runtime> fmt::Debug for WsConnectBuilder<R> {
@@ -154,6 +160,7 @@ impl<R: Runtime> ClientSession<R> {
             origin: None,
             max_msg_size: DEFAULT_MAX_MSG_SIZE,
             compress: 0,
+            decode_text: true,
         }
     }
 }
@@ -269,6 +276,14 @@ impl<R: Runtime> WsConnectBuilder<R> {
         self
     }
 
+    /// Whether text messages come out as [`WsMessage::Text`] (`true`, the
+    /// default) or as [`WsMessage::TextBytes`] (`false`), for code that
+    /// only forwards them.
+    pub fn decode_text(mut self, on: bool) -> Self {
+        self.decode_text = on;
+        self
+    }
+
     /// Performs the handshake. [`ErrorKind::WsServerHandshake`] when the
     /// server does not answer 101 with a valid accept, protocol and
     /// extension.
@@ -334,6 +349,7 @@ impl<R: Runtime> WsConnectBuilder<R> {
                 autoping: self.autoping,
                 heartbeat: self.heartbeat,
                 max_msg_size: self.max_msg_size,
+                decode_text: self.decode_text,
             },
         ))
     }
@@ -345,6 +361,7 @@ struct Settings {
     autoping: bool,
     heartbeat: Option<Duration>,
     max_msg_size: u64,
+    decode_text: bool,
 }
 
 /// The receiving side, used by one task at a time.
@@ -397,7 +414,8 @@ struct Shared<R: Runtime> {
 ///
 /// Clones are handles to the same connection (send from several tasks,
 /// receive from one). It is also a [`Stream`] of [`WsMessage`]s that ends
-/// after a close, like `async for msg in ws`.
+/// after a close, like `async for msg in ws`, and a
+/// [`Sink`](futures_util::Sink) of them.
 pub struct ClientWebSocket<R: Runtime> {
     shared: Arc<Shared<R>>,
     /// The `Stream`'s receive in progress. In a mutex only so that the
@@ -405,17 +423,18 @@ pub struct ClientWebSocket<R: Runtime> {
     /// and never blocks on it.
     next: Mutex<Option<ReceiveFuture>>,
     ended: bool,
+    /// The `Sink`'s send (or close) in progress, as `next` for the stream.
+    sending: Mutex<Option<SendFuture>>,
+    /// The `Sink` was closed: its close handshake has been started.
+    sink_closed: bool,
 }
 
 type ReceiveFuture = Pin<Box<dyn Future<Output = WsMessage> + Send>>;
+type SendFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
 
 impl<R: Runtime> Clone for ClientWebSocket<R> {
     fn clone(&self) -> Self {
-        ClientWebSocket {
-            shared: self.shared.clone(),
-            next: Mutex::new(None),
-            ended: false,
-        }
+        ClientWebSocket::handle(self.shared.clone())
     }
 }
 
@@ -471,32 +490,40 @@ impl<R: Runtime> ClientWebSocket<R> {
             .with_permessage_deflate(deflate.is_some());
         let rt = session.inner.rt.clone();
         let now = rt.now();
-        ClientWebSocket {
-            shared: Arc::new(Shared {
-                rt,
-                _session: session,
-                protocol,
-                compress: deflate.map_or(0, |n| n.client_window_bits),
-                codec: Mutex::new(codec),
-                reader: AsyncMutex::new(Reader {
-                    io: Some(read),
-                    buf,
-                    inflate: deflate.map(|n| Decompressor::new(n, limit)),
-                }),
-                writer: AsyncMutex::new(Writer {
-                    io: Some(write),
-                    buf: BytesMut::new(),
-                    deflate: deflate.map(Compressor::new),
-                }),
-                status: Mutex::new(Status {
-                    last_received: Some(now),
-                    ..Status::default()
-                }),
-                settings,
-                _slot: Mutex::new(conn),
+        ClientWebSocket::handle(Arc::new(Shared {
+            rt,
+            _session: session,
+            protocol,
+            compress: deflate.map_or(0, |n| n.client_window_bits),
+            codec: Mutex::new(codec),
+            reader: AsyncMutex::new(Reader {
+                io: Some(read),
+                buf,
+                inflate: deflate.map(|n| Decompressor::new(n, limit)),
             }),
+            writer: AsyncMutex::new(Writer {
+                io: Some(write),
+                buf: BytesMut::new(),
+                deflate: deflate.map(Compressor::new),
+            }),
+            status: Mutex::new(Status {
+                last_received: Some(now),
+                ..Status::default()
+            }),
+            settings,
+            _slot: Mutex::new(conn),
+        }))
+    }
+
+    /// A fresh handle on the shared connection, with no stream or sink
+    /// operation in progress.
+    fn handle(shared: Arc<Shared<R>>) -> Self {
+        ClientWebSocket {
+            shared,
             next: Mutex::new(None),
             ended: false,
+            sending: Mutex::new(None),
+            sink_closed: false,
         }
     }
 
@@ -598,6 +625,29 @@ impl<R: Runtime> ClientWebSocket<R> {
             }
         }
         self.write(writer).await
+    }
+
+    /// Sends any message: data, ping, pong or close (what the [`Sink`]
+    /// implementation does). `Closing`, `Closed` and `Error` are not
+    /// messages one can send: [`ErrorKind::Builder`].
+    ///
+    /// [`Sink`]: futures_util::Sink
+    pub async fn send_message(&self, message: WsMessage) -> Result<()> {
+        match message {
+            WsMessage::Text(text) => self.send_str(&text).await,
+            WsMessage::TextBytes(data) => self.send_frame(&data, MessageKind::Text, None).await,
+            WsMessage::Binary(data) => self.send_bytes(&data).await,
+            WsMessage::Ping(data) => self.ping(&data).await,
+            WsMessage::Pong(data) => self.pong(&data).await,
+            WsMessage::Close { code, reason } => self
+                .close(code.unwrap_or(CloseCode::OK.as_u16()), &reason)
+                .await
+                .map(drop),
+            other => Err(Error::new(
+                ErrorKind::Builder,
+                format!("{other:?} is not a message one can send"),
+            )),
+        }
     }
 
     /// Sends a ping (at most 125 bytes).
@@ -772,6 +822,9 @@ impl<R: Runtime> ClientWebSocket<R> {
     pub async fn receive_str(&self) -> Result<String> {
         match self.receive().await {
             WsMessage::Text(text) => Ok(text),
+            WsMessage::TextBytes(data) => {
+                Ok(String::from_utf8(data.into()).expect("checked when the message arrived"))
+            }
             WsMessage::Error(e) => Err(e),
             other => Err(type_error("text", &other)),
         }
@@ -835,7 +888,10 @@ impl<R: Runtime> ClientWebSocket<R> {
             // (The heartbeat's ping_sent was cleared when these bytes
             // arrived, in read_more.)
             match message {
-                Message::Text(text) => return WsMessage::Text(text),
+                Message::Text(text) if self.shared.settings.decode_text => {
+                    return WsMessage::Text(text)
+                }
+                Message::Text(text) => return WsMessage::TextBytes(Bytes::from(text.into_bytes())),
                 Message::Binary(data) => return WsMessage::Binary(data),
                 Message::Ping(data) => {
                     if self.shared.settings.autoping {
@@ -1010,15 +1066,8 @@ impl<R: Runtime> Stream for ClientWebSocket<R> {
         let this = &mut *self;
         let next = this.next.get_mut().unwrap_or_else(|p| p.into_inner());
         let future = next.get_or_insert_with(|| {
-            let handle = this.shared.clone();
-            Box::pin(async move {
-                let handle = ClientWebSocket {
-                    shared: handle,
-                    next: Mutex::new(None),
-                    ended: false,
-                };
-                handle.receive().await
-            })
+            let handle = ClientWebSocket::handle(this.shared.clone());
+            Box::pin(async move { handle.receive().await })
         });
         let message = match future.as_mut().poll(cx) {
             Poll::Pending => return Poll::Pending,
@@ -1029,5 +1078,53 @@ impl<R: Runtime> Stream for ClientWebSocket<R> {
             self.ended = true;
         }
         Poll::Ready(Some(message))
+    }
+}
+
+impl<R: Runtime> ClientWebSocket<R> {
+    /// Drives the `Sink`'s send in progress, if any, to its end.
+    fn poll_sending(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let sending = self.sending.get_mut().unwrap_or_else(|p| p.into_inner());
+        if let Some(future) = sending.as_mut() {
+            let result = std::task::ready!(future.as_mut().poll(cx));
+            *sending = None;
+            result?;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Sending through [`futures_util::SinkExt`]: each item goes out as
+/// [`send_message`](ClientWebSocket::send_message) sends it, one at a
+/// time (`poll_ready` waits for the previous one; every send is flushed).
+/// Closing the sink runs the close handshake with code 1000.
+impl<R: Runtime> futures_util::Sink<WsMessage> for ClientWebSocket<R> {
+    type Error = Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.poll_sending(cx)
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, message: WsMessage) -> Result<()> {
+        let handle = ClientWebSocket::handle(self.shared.clone());
+        *self.sending.get_mut().unwrap_or_else(|p| p.into_inner()) =
+            Some(Box::pin(async move { handle.send_message(message).await }));
+        Ok(())
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        self.poll_sending(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        std::task::ready!(self.poll_sending(cx))?;
+        if !self.sink_closed {
+            self.sink_closed = true;
+            let handle = ClientWebSocket::handle(self.shared.clone());
+            *self.sending.get_mut().unwrap_or_else(|p| p.into_inner()) = Some(Box::pin(
+                async move { handle.close(1000, "").await.map(drop) },
+            ));
+        }
+        self.poll_sending(cx)
     }
 }
