@@ -6,7 +6,9 @@
 #[macro_use]
 mod common;
 
-use ahttp::{ClientSession, ClientWSTimeout, ErrorKind, Runtime, WsMessage};
+use ahttp::{ClientSession, ClientWSTimeout, ErrorKind, Proxy, Runtime, TcpConnector, WsMessage};
+use ahttp_testserver::tinyproxy::Tinyproxy;
+use ahttp_testserver::tls::{Leaf, TlsFixtures, TlsServerOptions};
 use ahttp_testserver::TestServer;
 use futures_util::{SinkExt, StreamExt};
 use std::io::{Read, Write};
@@ -29,6 +31,8 @@ on_every_runtime!(
     several_senders_one_reader,
     stream_ends_after_close,
     sink_sends_and_closes,
+    wss_with_a_custom_ca,
+    ws_and_wss_through_an_http_proxy,
     decode_text_false_gives_bytes,
     permessage_deflate_against_aiohttp,
     over_a_unix_socket,
@@ -38,6 +42,19 @@ on_every_runtime!(
 /// with 4001 "bye"; `/ping` pings first, then echoes; anything else echoes.
 /// It picks "superchat" when offered.
 fn tungstenite_server() -> SocketAddr {
+    tungstenite_server_with(None)
+}
+
+/// The same server behind TLS with the test CA's `Good` certificate
+/// (wss://).
+fn tungstenite_tls_server() -> SocketAddr {
+    let config = ahttp_testserver::tls::server_config(&TlsServerOptions::leaf(Leaf::Good)).unwrap();
+    tungstenite_server_with(Some(tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(
+        config,
+    ))))
+}
+
+fn tungstenite_server_with(tls: Option<tokio_rustls::TlsAcceptor>) -> SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -49,14 +66,24 @@ fn tungstenite_server() -> SocketAddr {
             tx.send(listener.local_addr().unwrap()).unwrap();
             loop {
                 let (stream, _) = listener.accept().await.unwrap();
-                tokio::spawn(serve_tungstenite(stream));
+                match tls.clone() {
+                    None => tokio::spawn(serve_tungstenite(stream)),
+                    Some(acceptor) => tokio::spawn(async move {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            serve_tungstenite(stream).await
+                        }
+                    }),
+                };
             }
         });
     });
     rx.recv().unwrap()
 }
 
-async fn serve_tungstenite(stream: tokio::net::TcpStream) {
+async fn serve_tungstenite<S>(stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let mut path = String::new();
     // The Err type is tungstenite's; its size is not ours to choose.
     #[allow(clippy::result_large_err)]
@@ -457,6 +484,77 @@ async fn sink_sends_and_closes<R: Runtime + Default>() {
     assert_eq!(ws.close_code(), Some(1000));
     let e = ws.send(WsMessage::Text("late".into())).await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::ConnectionReset);
+}
+
+/// A session trusting the test CA.
+fn trusting<R: Runtime + Default>() -> ClientSession<R> {
+    let ca = TlsFixtures::shared().ca_cert_pem().as_bytes().to_vec();
+    let connector = TcpConnector::builder(R::default()).add_ca_pem(&ca).build();
+    ClientSession::<R>::builder().connector(connector).build()
+}
+
+async fn wss_with_a_custom_ca<R: Runtime + Default>() {
+    let addr = tungstenite_tls_server();
+    let url = format!("wss://localhost:{}/echo", addr.port());
+    let session = trusting::<R>();
+    let ws = session.ws_connect(&url).connect().await.unwrap();
+    ws.send_str("over tls").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "over tls");
+    ws.send_bytes(&[9u8; 100_000]).await.unwrap();
+    assert_eq!(ws.receive_bytes().await.unwrap(), vec![9u8; 100_000]);
+    assert!(ws.close(1000, "").await.unwrap());
+    assert_eq!(ws.close_code(), Some(1000));
+    // Without the CA the certificate is not trusted.
+    let e = ClientSession::<R>::new()
+        .ws_connect(&url)
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::ConnectorCertificate { .. }),
+        "{e:?}"
+    );
+}
+
+async fn ws_and_wss_through_an_http_proxy<R: Runtime + Default>() {
+    let Some(tinyproxy) = Tinyproxy::start(None) else {
+        return;
+    };
+    let proxy = Proxy::new(&tinyproxy.url()).unwrap();
+    let session = trusting::<R>();
+    // ws:// goes through a CONNECT tunnel (RFC 6455 section 4.1): a
+    // forward proxy would drop the Upgrade headers.
+    let plain = tungstenite_server();
+    let ws = session
+        .ws_connect(ws_url(plain, "/echo"))
+        .proxy(proxy.clone())
+        .connect()
+        .await
+        .unwrap();
+    ws.send_str("via the proxy").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "via the proxy");
+    ws.close(1000, "").await.unwrap();
+    // wss:// too, with TLS to the server inside the tunnel.
+    let tls = tungstenite_tls_server();
+    let ws = session
+        .ws_connect(format!("wss://localhost:{}/echo", tls.port()))
+        .proxy(proxy.clone())
+        .connect()
+        .await
+        .unwrap();
+    ws.send_str("tls via the proxy").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "tls via the proxy");
+    ws.close(1000, "").await.unwrap();
+    // Plain http requests through the same proxy are still forwarded in
+    // absolute form, and the tunnel is not reused for them.
+    let server = TestServer::start();
+    let resp = session
+        .get(server.url("/get"))
+        .proxy(proxy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
 }
 
 async fn decode_text_false_gives_bytes<R: Runtime + Default>() {

@@ -276,7 +276,7 @@ impl TlsServerOptions {
 
 /// The rustls server config for `options`: TLS 1.2 and 1.3, the ring
 /// provider, ALPN `http/1.1`.
-pub(crate) fn server_config(options: &TlsServerOptions) -> Result<rustls::ServerConfig, String> {
+pub fn server_config(options: &TlsServerOptions) -> Result<rustls::ServerConfig, String> {
     let fx = TlsFixtures::shared();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())

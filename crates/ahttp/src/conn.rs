@@ -30,6 +30,9 @@ pub(crate) struct PoolKey {
     pub tls: Option<String>,
     /// The proxy the connection goes through, if any.
     pub proxy: Option<String>,
+    /// Plain http through a CONNECT tunnel of an HTTP proxy rather than
+    /// forwarded by it (a WebSocket handshake).
+    pub tunnel: bool,
 }
 
 /// An open connection.

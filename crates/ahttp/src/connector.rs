@@ -523,6 +523,7 @@ impl<R: Runtime> TcpConnector<R> {
                     unix_path: None,
                     tls: None,
                     proxy: None,
+                    tunnel: false,
                 };
                 let io = self.open_plain(&to_proxy, timeouts).await.map_err(|e| {
                     if e.is_connect() {
@@ -602,7 +603,7 @@ impl<R: Runtime> TcpConnector<R> {
                 } else {
                     io
                 };
-                if tls.is_some() {
+                if tls.is_some() || key.tunnel {
                     let host = key.host.trim_start_matches('[').trim_end_matches(']');
                     crate::proxy::connect_tunnel(io, proxy, host, key.port).await?
                 } else {

@@ -63,6 +63,9 @@ pub struct RequestBuilder<R: Runtime> {
     ssl: Option<crate::tls::Ssl>,
     server_hostname: Option<String>,
     proxy: Option<crate::proxy::Proxy>,
+    /// Plain http through an HTTP proxy goes through a CONNECT tunnel
+    /// rather than as an absolute-form request (WebSockets).
+    tunnel: bool,
     error: Option<Error>,
 }
 
@@ -92,8 +95,17 @@ impl<R: Runtime> RequestBuilder<R> {
             ssl: None,
             server_hostname: None,
             proxy: None,
+            tunnel: false,
             error: None,
         }
+    }
+
+    /// Plain-http requests through an HTTP proxy use a CONNECT tunnel, as
+    /// RFC 6455 section 4.1 asks of WebSocket clients: forward proxies do
+    /// not pass an upgrade on.
+    pub(crate) fn tunnel_through_proxy(mut self) -> Self {
+        self.tunnel = true;
+        self
     }
 
     /// Send this request through a proxy (aiohttp's `proxy=`,
@@ -450,6 +462,7 @@ async fn send_all<R: Runtime>(
         chunked: b.chunked,
         expect100: b.expect100,
         read_until_eof: b.read_until_eof,
+        tunnel: b.tunnel,
         timeout,
         total,
         tracker: b.tracker,
@@ -571,6 +584,8 @@ struct SendOptions {
     chunked: bool,
     expect100: bool,
     read_until_eof: bool,
+    /// Plain http through an HTTP proxy goes through CONNECT.
+    tunnel: bool,
     timeout: ClientTimeout,
     total: Option<Deadline>,
     tracker: Option<UploadTracker>,
@@ -906,7 +921,7 @@ fn build_headers<R: Runtime>(
     // (aiohttp drops proxy_headers there, aiohttp#4422); https targets send
     // them on CONNECT instead.
     if let Some(proxy) = proxy.filter(|p| p.is_http()) {
-        if hop.url.scheme() == "http" {
+        if hop.url.scheme() == "http" && !options.tunnel {
             for (name, v) in proxy.proxy_fields() {
                 headers.set(name, v);
             }
@@ -1013,10 +1028,12 @@ async fn send_one<R: Runtime>(
             )
         }),
         proxy: proxy.map(crate::proxy::Proxy::pool_id),
+        tunnel: options.tunnel && !https && proxy.is_some_and(crate::proxy::Proxy::is_http),
     };
-    // Through a proxy, a plain-http request names the whole URL.
+    // Through a proxy, a plain-http request names the whole URL (unless
+    // it goes through a tunnel).
     let target: &str = match &hop.url[url::Position::BeforePath..url::Position::AfterQuery] {
-        _ if proxy.is_some_and(crate::proxy::Proxy::is_http) && !https => {
+        _ if proxy.is_some_and(crate::proxy::Proxy::is_http) && !https && !key.tunnel => {
             &hop.url[..url::Position::AfterQuery]
         }
         "" => "/",

@@ -151,7 +151,10 @@ impl<R: Runtime> ClientSession<R> {
             Err(_) => url.to_owned(),
         };
         WsConnectBuilder {
-            request: self.request(Method::GET, http_url).read_until_eof(false),
+            request: self
+                .request(Method::GET, http_url)
+                .read_until_eof(false)
+                .tunnel_through_proxy(),
             protocols: Vec::new(),
             timeout: ClientWSTimeout::default(),
             autoclose: true,
