@@ -7,6 +7,7 @@
 mod common;
 
 use ahttp::{ClientSession, ClientWSTimeout, ErrorKind, Proxy, Runtime, TcpConnector, WsMessage};
+use ahttp_testserver::aiohttp::AiohttpWsServer;
 use ahttp_testserver::tinyproxy::Tinyproxy;
 use ahttp_testserver::tls::{Leaf, TlsFixtures, TlsServerOptions};
 use ahttp_testserver::TestServer;
@@ -592,93 +593,12 @@ async fn decode_text_false_gives_bytes<R: Runtime + Default>() {
     }
 }
 
-/// An aiohttp echo server with permessage-deflate (tungstenite has none),
-/// in a `python3` child that exits when its stdin closes. `None` (with a
-/// note) when python3 or aiohttp is missing, unless AHTTP_REQUIRE_AIOHTTP
-/// is set, as in CI.
-struct AiohttpServer {
-    child: std::process::Child,
-    port: u16,
-}
-
-const AIOHTTP_DEFLATE_ECHO: &str = r#"
-import asyncio, sys
-from aiohttp import web
-
-async def echo(request):
-    ws = web.WebSocketResponse(compress=True)
-    await ws.prepare(request)
-    async for msg in ws:
-        if msg.type == web.WSMsgType.TEXT:
-            await ws.send_str(msg.data)
-        elif msg.type == web.WSMsgType.BINARY:
-            await ws.send_bytes(msg.data)
-    return ws
-
-async def main():
-    app = web.Application()
-    app.router.add_get("/ws", echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    print(site._server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    await runner.cleanup()
-
-asyncio.run(main())
-"#;
-
-impl AiohttpServer {
-    fn start() -> Option<AiohttpServer> {
-        use std::io::BufRead;
-        use std::process::{Command, Stdio};
-        let required = std::env::var_os("AHTTP_REQUIRE_AIOHTTP").is_some();
-        let mut child = match Command::new("python3")
-            .args(["-c", AIOHTTP_DEFLATE_ECHO])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-        {
-            Ok(child) => child,
-            Err(err) => {
-                assert!(!required, "python3 is required here: {err}");
-                eprintln!("python3 not available ({err}); skipping");
-                return None;
-            }
-        };
-        let mut line = String::new();
-        let stdout = child.stdout.take()?;
-        std::io::BufReader::new(stdout).read_line(&mut line).ok()?;
-        match line.trim().parse() {
-            Ok(port) => Some(AiohttpServer { child, port }),
-            Err(_) => {
-                assert!(!required, "aiohttp is required here but did not start");
-                eprintln!("aiohttp server did not start; skipping");
-                let _ = child.kill();
-                let _ = child.wait();
-                None
-            }
-        }
-    }
-}
-
-impl Drop for AiohttpServer {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        if self.child.wait().is_err() {
-            let _ = self.child.kill();
-        }
-    }
-}
-
 async fn permessage_deflate_against_aiohttp<R: Runtime + Default>() {
-    let Some(server) = AiohttpServer::start() else {
+    let Some(server) = AiohttpWsServer::start() else {
         return;
     };
     let session = ClientSession::<R>::new();
-    let url = format!("ws://127.0.0.1:{}/ws", server.port);
+    let url = server.ws_url();
     let ws = session
         .ws_connect(&url)
         .compress(15)

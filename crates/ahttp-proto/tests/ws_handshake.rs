@@ -498,90 +498,10 @@ fn through_the_h1_connection() {
 
 mod aiohttp_peer {
     use super::*;
-    use std::io::{BufRead, BufReader, Read, Write};
+    use ahttp_testserver::aiohttp::AiohttpWsServer;
+    use std::io::{Read, Write};
     use std::net::TcpStream;
-    use std::process::{Child, Command, Stdio};
     use std::time::Duration;
-
-    /// An aiohttp echo server on 127.0.0.1 (protocols "chat", compress on)
-    /// that exits when its stdin closes.
-    const SERVER: &str = r#"
-import asyncio, sys
-from aiohttp import web
-
-async def echo(request):
-    ws = web.WebSocketResponse(protocols=("chat",), compress=True)
-    await ws.prepare(request)
-    async for msg in ws:
-        if msg.type == web.WSMsgType.TEXT:
-            await ws.send_str(msg.data)
-        elif msg.type == web.WSMsgType.BINARY:
-            await ws.send_bytes(msg.data)
-    return ws
-
-async def main():
-    app = web.Application()
-    app.router.add_get("/ws", echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    print(site._server.sockets[0].getsockname()[1], flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    await runner.cleanup()
-
-asyncio.run(main())
-"#;
-
-    struct Server {
-        child: Child,
-        port: u16,
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            drop(self.child.stdin.take());
-            if self.child.wait().is_err() {
-                let _ = self.child.kill();
-            }
-        }
-    }
-
-    fn start() -> Option<Server> {
-        let mut child = match Command::new("python3")
-            .args(["-c", SERVER])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-        {
-            Ok(child) => child,
-            Err(err) => {
-                assert!(
-                    std::env::var_os("AHTTP_REQUIRE_AIOHTTP").is_none(),
-                    "python3 is required here: {err}"
-                );
-                eprintln!("python3 not available ({err}); skipping the aiohttp interop test");
-                return None;
-            }
-        };
-        let mut line = String::new();
-        let stdout = child.stdout.take()?;
-        BufReader::new(stdout).read_line(&mut line).ok()?;
-        match line.trim().parse() {
-            Ok(port) => Some(Server { child, port }),
-            Err(_) => {
-                assert!(
-                    std::env::var_os("AHTTP_REQUIRE_AIOHTTP").is_none(),
-                    "aiohttp is required here but its server did not start"
-                );
-                eprintln!("aiohttp server did not start (is aiohttp installed?); skipping");
-                let _ = child.kill();
-                let _ = child.wait();
-                None
-            }
-        }
-    }
 
     /// A masked client frame.
     fn frame(fin: bool, rsv1: bool, opcode: u8, payload: &[u8], mask: [u8; 4]) -> Vec<u8> {
@@ -734,7 +654,7 @@ asyncio.run(main())
 
     #[test]
     fn aiohttp_server_handshake_and_compressed_echo() {
-        let Some(server) = start() else {
+        let Some(server) = AiohttpWsServer::start() else {
             return;
         };
         let mut cases = Vec::new();
@@ -753,7 +673,7 @@ asyncio.run(main())
         for (i, config) in cases.into_iter().enumerate() {
             let mut key = KEY;
             key[0] = i as u8;
-            run_case(server.port, config, key);
+            run_case(server.port(), config, key);
         }
     }
 }

@@ -302,6 +302,7 @@ mod multipart;
 mod raw;
 mod routes;
 mod scan;
+pub mod aiohttp;
 pub mod tinyproxy;
 pub mod tls;
 mod util;
