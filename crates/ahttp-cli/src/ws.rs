@@ -75,32 +75,31 @@ pub async fn run(args: &WsArgs) -> Result<(), CliError> {
         }
     });
 
+    // One receive loop runs throughout (a receive is never cancelled
+    // half-way); the sender task ends stdin with the marker ping, and
+    // closes the connection itself if the pong does not come in time.
     let sender = ws.clone();
-    let send = async move {
+    let send = tokio::spawn(async move {
         while let Some(line) = rx.recv().await {
             if sender.send_str(&line).await.is_err() {
                 return;
             }
         }
-        let _ = sender.ping(EOF_PING).await;
-    };
-    let result = tokio::select! {
-        r = receive(&ws, false) => r,
-        () = send => {
-            match tokio::time::timeout(EOF_GRACE, receive(&ws, true)).await {
-                Ok(r) => r,
-                Err(_) => Ok(()),
-            }
+        if sender.ping(EOF_PING).await.is_ok() {
+            tokio::time::sleep(EOF_GRACE).await;
+            let _ = sender.close(1000, "").await;
         }
-    };
+    });
+    let result = receive(&ws).await;
+    send.abort();
     let _ = ws.close(1000, "").await;
     session.close().await;
     result
 }
 
-/// Prints messages until the server closes, or (with `until_eof_pong`)
-/// until the pong that answers the end-of-stdin ping.
-async fn receive(ws: &ClientWebSocket, until_eof_pong: bool) -> Result<(), CliError> {
+/// Prints messages until the server closes, or until the pong that
+/// answers the end-of-stdin ping.
+async fn receive(ws: &ClientWebSocket) -> Result<(), CliError> {
     let mut stdout = std::io::stdout();
     let write = |out: &mut std::io::Stdout, data: &[u8]| -> Result<(), CliError> {
         out.write_all(data)
@@ -116,7 +115,7 @@ async fn receive(ws: &ClientWebSocket, until_eof_pong: bool) -> Result<(), CliEr
                 let _ = ws.pong(&data).await;
             }
             WsMessage::Pong(data) => {
-                if until_eof_pong && data.as_ref() == EOF_PING {
+                if data.as_ref() == EOF_PING {
                     return Ok(());
                 }
             }
