@@ -7,18 +7,10 @@
 //! CLIENT is one of: ahttp-tokio, ahttp-async-std, ahttp-smol, hyper,
 //! reqwest, ureq.
 
-use std::time::{Duration, Instant};
+use ahttp_benches::cpu_time;
+use std::time::Instant;
 
 const IN_FLIGHT: usize = 64;
-
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage writes into the struct we pass and nothing else.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: RUSAGE_SELF with a valid pointer is always allowed.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
 
 fn check(body: &[u8]) {
     assert_eq!(body, b"Hello, world!", "unexpected body");

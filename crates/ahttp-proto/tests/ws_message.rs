@@ -309,6 +309,32 @@ fn binary_in_one_piece_is_not_copied() {
     assert_eq!((b.as_ptr() as usize, b.len()), (base + 4, 4000));
 }
 
+#[test]
+fn binary_frames_are_taken_whole_and_text_as_it_arrives() {
+    // A binary payload split across reads waits, and then comes out in
+    // one piece of the buffer (no join), whatever the split.
+    let input = sf(BIN, &[5; 4000]);
+    let mut codec = MessageCodec::new();
+    let mut buf = BytesMut::from(&input[..1000]);
+    assert_eq!(codec.decode(&mut buf).unwrap(), None);
+    assert_eq!(codec.payload_wanted(buf.len()), Some(3004));
+    assert_eq!(buf.len(), 996, "the header is consumed, the payload kept");
+    buf.extend_from_slice(&input[1000..]);
+    let base = buf.as_ptr() as usize;
+    let Some(Incoming::Message(Message::Binary(b))) = codec.decode(&mut buf).unwrap() else {
+        panic!("binary expected")
+    };
+    assert_eq!((b.as_ptr() as usize, b.len()), (base, 4000));
+    assert_eq!(codec.payload_wanted(0), None);
+    // Text is validated as it arrives: nothing is waited for.
+    let input = sf(TEXT, "héllo wörld".as_bytes());
+    let mut buf = BytesMut::from(&input[..6]);
+    assert_eq!(codec.decode(&mut buf).unwrap(), None);
+    assert_eq!(codec.payload_wanted(buf.len()), None);
+    buf.extend_from_slice(&input[6..]);
+    assert_eq!(codec.decode(&mut buf).unwrap(), Some(text("héllo wörld")));
+}
+
 // ----- message size -----
 
 #[test]

@@ -12,7 +12,7 @@
 //! whole, in the order the sends took the write lock); one task receives
 //! at a time (a second waits for the first).
 
-use crate::conn::Connection;
+use crate::conn::{Connection, ScratchRead};
 use crate::error::{Error, ErrorKind, ResponseParts, Result};
 use crate::request::RequestBuilder;
 use crate::runtime::{BoxIo, Runtime};
@@ -32,6 +32,7 @@ use http::Method;
 use std::fmt;
 use std::future::Future;
 use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -374,6 +375,7 @@ struct Reader {
     /// runtime).
     io: Option<ReadHalf<BoxIo>>,
     buf: BytesMut,
+    scratch: ScratchRead,
     inflate: Option<Decompressor>,
 }
 
@@ -389,7 +391,6 @@ struct Writer {
 /// What every handle sees.
 #[derive(Default)]
 struct Status {
-    closed: bool,
     close_code: Option<u16>,
     exception: Option<(ErrorKind, String)>,
     /// When data last arrived (heartbeat).
@@ -405,6 +406,9 @@ struct Shared<R: Runtime> {
     compress: u8,
     settings: Settings,
     codec: Mutex<MessageCodec>,
+    /// Set once when the connection shuts down; read on every receive
+    /// step, so it is an atomic rather than part of `status`.
+    closed: AtomicBool,
     reader: AsyncMutex<Reader>,
     writer: AsyncMutex<Writer>,
     status: Mutex<Status>,
@@ -450,6 +454,9 @@ impl<R: Runtime> fmt::Debug for ClientWebSocket<R> {
             .finish_non_exhaustive()
     }
 }
+
+/// The most the reader reserves ahead for a frame announced as larger.
+const MAX_RESERVE: usize = 4 << 20;
 
 fn mask_key() -> [u8; 4] {
     fastrand::u32(..).to_ne_bytes()
@@ -499,9 +506,11 @@ impl<R: Runtime> ClientWebSocket<R> {
             protocol,
             compress: deflate.map_or(0, |n| n.client_window_bits),
             codec: Mutex::new(codec),
+            closed: AtomicBool::new(false),
             reader: AsyncMutex::new(Reader {
                 io: Some(read),
                 buf,
+                scratch: ScratchRead::new(),
                 inflate: deflate.map(|n| Decompressor::new(n, limit)),
             }),
             writer: AsyncMutex::new(Writer {
@@ -551,7 +560,7 @@ impl<R: Runtime> ClientWebSocket<R> {
 
     /// Whether the connection is closed.
     pub fn closed(&self) -> bool {
-        self.status().closed
+        self.shared.closed.load(Ordering::Acquire)
     }
 
     /// The close code: the server's, or 1006 after a failure; `None`
@@ -722,7 +731,7 @@ impl<R: Runtime> ClientWebSocket<R> {
         if let Some(mut io) = writer.io.take() {
             let _ = io.close().await;
         }
-        self.status().closed = true;
+        self.shared.closed.store(true, Ordering::Release);
         // The read half goes now unless a receive holds it; that receive
         // drops it on its way out.
         if let Some(mut reader) = self.shared.reader.try_lock() {
@@ -867,9 +876,17 @@ impl<R: Runtime> ClientWebSocket<R> {
             if self.closed() {
                 return WsMessage::Closed;
             }
-            let decoded = self.codec().decode(&mut reader.buf);
+            let (decoded, wanted) = {
+                let mut codec = self.codec();
+                let decoded = codec.decode(&mut reader.buf);
+                let wanted = match decoded {
+                    Ok(None) => codec.payload_wanted(reader.buf.len()),
+                    _ => None,
+                };
+                (decoded, wanted)
+            };
             let message = match decoded {
-                Ok(None) => match self.read_more(reader, deadline).await {
+                Ok(None) => match self.read_more(reader, deadline, wanted).await {
                     Ok(()) => continue,
                     Err(message) => return message,
                 },
@@ -935,11 +952,20 @@ impl<R: Runtime> ClientWebSocket<R> {
 
     /// Reads more bytes, minding the deadline and the heartbeat. `Err`
     /// carries the message to hand out instead.
+    /// `wanted`: the bytes the codec waits for to complete a frame it
+    /// takes whole ([`MessageCodec::payload_wanted`]).
     async fn read_more(
         &self,
         reader: &mut Reader,
         deadline: Option<Instant>,
+        wanted: Option<u64>,
     ) -> std::result::Result<(), WsMessage> {
+        // A frame taken whole gets its room at once, not by doubling
+        // (bounded: the length is the peer's word).
+        if let Some(missing) = wanted {
+            let missing = usize::try_from(missing).unwrap_or(usize::MAX);
+            reader.buf.reserve(missing.min(MAX_RESERVE));
+        }
         loop {
             let heartbeat_at = self.shared.settings.heartbeat.and_then(|interval| {
                 let status = self.status();
@@ -952,18 +978,11 @@ impl<R: Runtime> ClientWebSocket<R> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let start = reader.buf.len();
-            if reader.buf.capacity() - start < 4096 {
-                reader.buf.reserve(16 * 1024);
-            }
-            let spare = reader.buf.capacity() - start;
-            reader.buf.resize(start + spare, 0);
             let Some(io) = reader.io.as_mut() else {
-                reader.buf.truncate(start);
                 return Err(WsMessage::Closed);
             };
             let read = {
-                let read = pin!(io.read(&mut reader.buf[start..]));
+                let read = pin!(io.read(reader.scratch.room()));
                 match wake {
                     None => Some(read.await),
                     Some(at) => match select(read, self.shared.rt.sleep_until(at)).await {
@@ -974,7 +993,6 @@ impl<R: Runtime> ClientWebSocket<R> {
             };
             match read {
                 Some(Ok(0)) => {
-                    reader.buf.truncate(start);
                     // The server went away without a close handshake.
                     {
                         let mut status = self.status();
@@ -986,21 +1004,21 @@ impl<R: Runtime> ClientWebSocket<R> {
                     return Err(WsMessage::Closed);
                 }
                 Some(Ok(n)) => {
-                    reader.buf.truncate(start + n);
-                    let mut status = self.status();
-                    status.last_received = Some(self.shared.rt.now());
-                    status.ping_sent = None;
+                    reader.scratch.commit(n, &mut reader.buf);
+                    if self.shared.settings.heartbeat.is_some() {
+                        let mut status = self.status();
+                        status.last_received = Some(self.shared.rt.now());
+                        status.ping_sent = None;
+                    }
                     return Ok(());
                 }
                 Some(Err(e)) => {
-                    reader.buf.truncate(start);
                     let error = crate::conn::io_error(e, "reading a WebSocket frame");
                     self.fail(error.kind().clone(), &error.to_string());
                     self.shutdown().await;
                     return Err(WsMessage::Error(error));
                 }
                 None => {
-                    reader.buf.truncate(start);
                     let now = self.shared.rt.now();
                     if deadline.is_some_and(|d| now >= d) {
                         return Err(WsMessage::Error(Error::new(

@@ -571,6 +571,11 @@ impl FrameDecoder {
     }
 
     fn step(&mut self, buf: &mut BytesMut) -> Result<FrameEvent> {
+        if let State::Header { have: 0, .. } = self.state {
+            if let Some(event) = self.whole_header(buf)? {
+                return Ok(event);
+            }
+        }
         match &mut self.state {
             State::Header { head, have, need } => {
                 while *have < *need {
@@ -598,23 +603,7 @@ impl FrameDecoder {
                 }
                 let header = parse_header(&head[..*need])
                     .map_err(|why| invalid(why, self.frame_start + 2))?;
-                if self.max_frame_size != 0 && header.payload_len > self.max_frame_size {
-                    return Err(Error::at(
-                        ErrorKind::WsMessageTooBig {
-                            limit: self.max_frame_size,
-                        },
-                        self.frame_start,
-                    ));
-                }
-                self.state = if header.payload_len == 0 {
-                    State::End
-                } else {
-                    State::Payload {
-                        remaining: header.payload_len,
-                        control: header.opcode.is_control(),
-                    }
-                };
-                Ok(FrameEvent::Header(header))
+                self.header_done(header)
             }
             State::Payload { remaining, control } => {
                 let available = buf.len() as u64;
@@ -635,6 +624,101 @@ impl FrameDecoder {
                 Ok(FrameEvent::End)
             }
         }
+    }
+}
+
+/// A whole frame found in the buffer by [`FrameDecoder::peek_whole`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WholeFrame {
+    /// Its header.
+    pub header: FrameHeader,
+    /// The header's length in bytes; the payload follows it.
+    pub header_len: usize,
+}
+
+impl WholeFrame {
+    /// The payload's place in the buffer it was found in.
+    pub fn payload_range(&self) -> std::ops::Range<usize> {
+        // peek_whole checked that the payload is in the buffer, so it fits
+        // a usize.
+        self.header_len..self.header_len + self.header.payload_len as usize
+    }
+}
+
+impl FrameDecoder {
+    /// When the decoder is between frames and `buf` starts with a whole,
+    /// valid frame (header and payload, within the size limit): that
+    /// frame, without consuming anything. `None` otherwise, including for
+    /// an invalid header, which [`decode`](Self::decode) then reports.
+    ///
+    /// With [`take_whole`](Self::take_whole) this decodes the common case
+    /// of a message in one frame in one step instead of three events.
+    pub fn peek_whole(&self, buf: &[u8]) -> Option<WholeFrame> {
+        if !matches!(self.state, State::Header { have: 0, .. }) || self.error.is_some() {
+            return None;
+        }
+        let (&b0, &b1) = (buf.first()?, buf.get(1)?);
+        check_first_byte(b0, self.permessage_deflate).ok()?;
+        let header_len = check_second_byte(b1, b0 & 0x8 != 0).ok()?;
+        let header = parse_header(buf.get(..header_len)?).ok()?;
+        if self.max_frame_size != 0 && header.payload_len > self.max_frame_size {
+            return None;
+        }
+        let available = (buf.len() - header_len) as u64;
+        (header.payload_len <= available).then_some(WholeFrame { header, header_len })
+    }
+
+    /// Consumes the frame [`peek_whole`](Self::peek_whole) found at the
+    /// front of `buf` and returns its payload, split off without copying.
+    pub fn take_whole(&mut self, buf: &mut BytesMut, frame: &WholeFrame) -> Bytes {
+        let range = frame.payload_range();
+        self.frame_start = self.consumed;
+        self.consumed += range.end as u64;
+        buf.advance(range.start);
+        buf.split_to(range.len()).freeze()
+    }
+
+    /// The common case of a header that is all in the buffer: checked and
+    /// taken in one step, without copying it byte by byte. `None` (and
+    /// nothing consumed) when the buffer holds less than the header.
+    fn whole_header(&mut self, buf: &mut BytesMut) -> Result<Option<FrameEvent>> {
+        let (Some(&b0), Some(&b1)) = (buf.first(), buf.get(1)) else {
+            return Ok(None);
+        };
+        self.frame_start = self.consumed;
+        check_first_byte(b0, self.permessage_deflate)
+            .map_err(|why| invalid(why, self.frame_start))?;
+        let need = check_second_byte(b1, b0 & 0x8 != 0)
+            .map_err(|why| invalid(why, self.frame_start + 1))?;
+        let Some(head) = buf.get(..need) else {
+            return Ok(None);
+        };
+        let header = parse_header(head).map_err(|why| invalid(why, self.frame_start + 2))?;
+        buf.advance(need);
+        self.consumed += need as u64;
+        self.header_done(header).map(Some)
+    }
+
+    /// A header has been read: check its length against the limit and
+    /// move on to its payload.
+    fn header_done(&mut self, header: FrameHeader) -> Result<FrameEvent> {
+        if self.max_frame_size != 0 && header.payload_len > self.max_frame_size {
+            return Err(Error::at(
+                ErrorKind::WsMessageTooBig {
+                    limit: self.max_frame_size,
+                },
+                self.frame_start,
+            ));
+        }
+        self.state = if header.payload_len == 0 {
+            State::End
+        } else {
+            State::Payload {
+                remaining: header.payload_len,
+                control: header.opcode.is_control(),
+            }
+        };
+        Ok(FrameEvent::Header(header))
     }
 }
 

@@ -636,7 +636,13 @@ impl MessageCodec {
                 return Err(Error::at(ErrorKind::WsClosed, self.decoder.consumed()))
             }
         }
+        if let Some(message) = self.whole_message(buf) {
+            return Ok(Some(Incoming::Message(message)));
+        }
         loop {
+            if self.payload_wanted(buf.len()).is_some() {
+                return Ok(None);
+            }
             let at = self.decoder.consumed();
             match self.decoder.decode(buf)? {
                 FrameEvent::NeedData => return Ok(None),
@@ -651,6 +657,60 @@ impl MessageCodec {
                 }
             }
         }
+    }
+
+    /// The fast path: an uncompressed text or binary message in one frame,
+    /// all in the buffer, while no other message is in progress, taken in
+    /// one step. Anything else (and anything invalid, including text that
+    /// is not UTF-8) is left to the event loop, which reports errors with
+    /// their exact offsets.
+    fn whole_message(&mut self, buf: &mut BytesMut) -> Option<Message> {
+        if self.close != CloseState::Open
+            || self.partial.is_some()
+            || !matches!(self.current, Current::Idle)
+        {
+            return None;
+        }
+        let frame = self.decoder.peek_whole(buf)?;
+        let header = &frame.header;
+        if !header.fin
+            || header.rsv1
+            || (self.max_msg_size != 0 && header.payload_len > self.max_msg_size)
+        {
+            return None;
+        }
+        match header.opcode {
+            Opcode::Binary => Some(Message::Binary(self.decoder.take_whole(buf, &frame))),
+            Opcode::Text => {
+                let text = std::str::from_utf8(&buf[frame.payload_range()])
+                    .ok()?
+                    .to_owned();
+                self.decoder.take_whole(buf, &frame);
+                Some(Message::Text(text))
+            }
+            _ => None,
+        }
+    }
+
+    /// How many more bytes the frame being received needs when the codec
+    /// waits for its whole payload (given `buffered` bytes in the buffer),
+    /// else `None`. A hint for sizing the next read.
+    ///
+    /// Binary and compressed payloads are taken whole, as control frames
+    /// are: one piece is kept without copying, where pieces would be
+    /// joined (measured: the join was a whole extra pass over every
+    /// 64 KiB message). Uncompressed text is taken as it arrives, so that
+    /// invalid UTF-8 fails before the rest of the frame comes.
+    pub fn payload_wanted(&self, buffered: usize) -> Option<u64> {
+        let remaining = self.decoder.payload_remaining()?;
+        let whole = match (&self.current, &self.partial) {
+            (Current::Data { .. }, Some(partial)) => {
+                !matches!(partial.body, Body::Text(_) | Body::Discard)
+            }
+            _ => false,
+        };
+        let missing = remaining.saturating_sub(buffered as u64);
+        (whole && missing > 0).then_some(missing)
     }
 
     fn on_header(&mut self, header: &FrameHeader, at: u64) -> Result<()> {
