@@ -10,7 +10,6 @@
 use ahttp_benches::cpu_time;
 use std::time::Instant;
 
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (client, mode, n, addr, cert) = (

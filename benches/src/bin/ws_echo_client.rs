@@ -67,7 +67,9 @@ async fn tungstenite_echo(addr: &str, size: usize, n: usize) -> (Duration, Durat
             .expect("handshake");
     let payload = bytes::Bytes::from(vec![0x5au8; size]);
     let result = timed!(n, {
-        ws.send(Message::Binary(payload.clone())).await.expect("send");
+        ws.send(Message::Binary(payload.clone()))
+            .await
+            .expect("send");
         match ws.next().await {
             Some(Ok(Message::Binary(echo))) => assert_eq!(echo.len(), size),
             other => panic!("unexpected {other:?}"),

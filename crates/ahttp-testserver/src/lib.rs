@@ -297,12 +297,12 @@
 
 #![warn(missing_docs)]
 
+pub mod aiohttp;
 mod conn;
 mod multipart;
 mod raw;
 mod routes;
 mod scan;
-pub mod aiohttp;
 pub mod tinyproxy;
 pub mod tls;
 mod util;
