@@ -636,6 +636,11 @@ impl MessageCodec {
                 return Err(Error::at(ErrorKind::WsClosed, self.decoder.consumed()))
             }
         }
+        // Nothing to decode. (No event is ever pending on an empty buffer:
+        // a frame's End comes in the same call as its last byte.)
+        if buf.is_empty() {
+            return Ok(None);
+        }
         if let Some(message) = self.whole_message(buf) {
             return Ok(Some(Incoming::Message(message)));
         }
