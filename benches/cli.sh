@@ -3,10 +3,13 @@
 #   1. `-s -o /dev/null URL` for a 1 GiB body;
 #   2. 1000 small URLs on one command line (one session, kept-alive
 #      connection; bodies to /dev/null).
-# Each is run RUNS times (default 5) per client, alternating; the medians
-# and the ratio ahttp/curl are printed. The server is the ahttp-cli
-# example `bench_server` (release build), which writes a 1 GiB body from
-# one shared buffer so that the clients are what is measured.
+# Each is run RUNS times (default 5) per client, the order of the two
+# clients swapped every round (which one runs first matters by itself);
+# the medians and the ratio ahttp/curl are printed. The server is the
+# ahttp-cli example `bench_server` (release build), which writes a 1 GiB
+# body from one shared buffer so that the clients are what is measured.
+# With taskset (util-linux) the server runs on CPU 1 and the clients on
+# CPU 0, so that scheduling does not decide the result.
 #
 #   benches/cli.sh            # RUNS=5 SIZE=1073741824 N=1000
 set -euo pipefail
@@ -22,8 +25,15 @@ cargo build -q --release -p ahttp-cli --bin ahttp --example bench_server
 AHTTP="$CARGO_TARGET_DIR/release/ahttp"
 SERVER="$CARGO_TARGET_DIR/release/examples/bench_server"
 
+SERVER_PIN=()
+CLIENT_PIN=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    SERVER_PIN=(taskset -c 1)
+    CLIENT_PIN=(taskset -c 0)
+fi
+
 out=$(mktemp)
-"$SERVER" 127.0.0.1:0 >"$out" &
+"${SERVER_PIN[@]}" "$SERVER" 127.0.0.1:0 >"$out" &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; rm -f "$out"' EXIT
 for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
@@ -33,13 +43,15 @@ small="http://$addr/small"
 smalls=()
 for _ in $(seq "$N"); do smalls+=("$small"); done
 
-# Seconds (wall clock) of one command, its output discarded.
+# "wall cpu" seconds of one command (cpu = user + sys of the client), its
+# output discarded. GNU time measures both.
+TIME=/usr/bin/time
 t() {
-    local s e
-    s=$(date +%s.%N)
-    "$@" >/dev/null
-    e=$(date +%s.%N)
-    awk -v s="$s" -v e="$e" 'BEGIN { printf "%.6f", e - s }'
+    local f
+    f=$(mktemp)
+    "$TIME" -f '%e %U %S' -o "$f" "${CLIENT_PIN[@]}" "$@" >/dev/null
+    awk '{ printf "%s:%.3f", $1, $2 + $3 }' "$f"
+    rm -f "$f"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
@@ -49,16 +61,32 @@ echo "ahttp $("$AHTTP" --version)"
 echo "runs: $RUNS, big body: $SIZE bytes, small URLs: $N"
 
 declare -A times
-for _ in $(seq "$RUNS"); do
-    times[curl_big]+="$(t "$CURL" -s -o /dev/null "$big") "
-    times[ahttp_big]+="$(t "$AHTTP" -s -o /dev/null "$big") "
-    times[curl_small]+="$(t "$CURL" -s "${smalls[@]}") "
-    times[ahttp_small]+="$(t "$AHTTP" -s "${smalls[@]}") "
+for round in $(seq "$RUNS"); do
+    order=(curl ahttp)
+    [ $((round % 2)) -eq 0 ] && order=(ahttp curl)
+    for client in "${order[@]}"; do
+        bin=$CURL
+        [ "$client" = ahttp ] && bin=$AHTTP
+        times[${client}_big]+="$(t "$bin" -s -o /dev/null "$big") "
+    done
+    for client in "${order[@]}"; do
+        bin=$CURL
+        [ "$client" = ahttp ] && bin=$AHTTP
+        times[${client}_small]+="$(t "$bin" -s "${smalls[@]}") "
+    done
 done
 
 for case in big small; do
-    c=$(tr ' ' '\n' <<<"${times[curl_$case]}" | grep . | median)
-    a=$(tr ' ' '\n' <<<"${times[ahttp_$case]}" | grep . | median)
-    ratio=$(awk -v a="$a" -v c="$c" 'BEGIN { printf "%.4f", a / c }')
-    printf "%-6s curl %8.3f s   ahttp %8.3f s   ahttp/curl %.2f\n" "$case" "$c" "$a" "$ratio"
+    line="$case"
+    for client in curl ahttp; do
+        vals=$(tr ' ' '\n' <<<"${times[${client}_$case]}" | grep .)
+        wall=$(cut -d: -f1 <<<"$vals" | median)
+        cpu=$(cut -d: -f2 <<<"$vals" | median)
+        eval "${client}_wall=$wall"
+        line+=$(printf "   %s %6.3f s (cpu %6.3f s)" "$client" "$wall" "$cpu")
+    done
+    ratio=$(awk -v a="$ahttp_wall" -v c="$curl_wall" 'BEGIN { printf "%.2f", a / c }')
+    echo "$line   wall ahttp/curl $ratio"
+    echo "  runs (wall:cpu) curl:  ${times[curl_$case]}"
+    echo "  runs (wall:cpu) ahttp: ${times[ahttp_$case]}"
 done

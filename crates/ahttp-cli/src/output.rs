@@ -6,6 +6,23 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
+/// The write buffer of the body sinks: pieces this large or larger go
+/// straight to the file descriptor, smaller ones are gathered.
+pub const WRITE_BUFFER: usize = 64 * 1024;
+
+/// Standard output as a plain file (a duplicate of descriptor 1): std's
+/// `Stdout` is line-buffered and scans every binary body for newlines.
+pub fn raw_stdout() -> Result<File, crate::exit::CliError> {
+    use std::os::fd::AsFd;
+    io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(File::from)
+        .map_err(|e| {
+            crate::exit::CliError::new(crate::exit::WRITE_ERROR, format!("cannot use stdout: {e}"))
+        })
+}
+
 /// The output of one transfer: stdout, or a file created when the
 /// response arrives.
 pub enum Sink {
@@ -43,7 +60,10 @@ impl Sink {
             Sink::Stdout => stdout.write_all(data),
             Sink::File { path, file } => {
                 if file.is_none() {
-                    *file = Some(BufWriter::with_capacity(256 * 1024, File::create(&*path)?));
+                    *file = Some(BufWriter::with_capacity(
+                        WRITE_BUFFER,
+                        File::create(&*path)?,
+                    ));
                 }
                 file.as_mut().expect("opened above").write_all(data)
             }

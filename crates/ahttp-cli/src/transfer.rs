@@ -71,7 +71,7 @@ pub struct Runner<'a> {
     headers: Vec<HeaderArg>,
     write_out: Option<String>,
     version: Version,
-    stdout: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    stdout: std::io::BufWriter<std::fs::File>,
 }
 
 impl<'a> Runner<'a> {
@@ -167,7 +167,7 @@ impl<'a> Runner<'a> {
             headers,
             write_out,
             version,
-            stdout: std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock()),
+            stdout: std::io::BufWriter::with_capacity(output::WRITE_BUFFER, output::raw_stdout()?),
         })
     }
 

@@ -1118,3 +1118,36 @@ fn real_proxy_with_proxy_user() {
     let run = compare(&["--cacert", &ca, "-x", &url, "-U", "pu:pp", &tls.url("/")]);
     assert_eq!(run.text(), "ahttp-testserver\n");
 }
+
+#[test]
+fn progress_bar_only_on_a_terminal_and_not_with_silent() {
+    // `script` runs the command on a pseudo-terminal (util-linux).
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("skipping: script(1) is not installed");
+        return;
+    }
+    let server = TestServer::start();
+    let dir = temp_dir("progress");
+    let out = dir.join("body").to_string_lossy().into_owned();
+    let url = server.url("/drip?numbytes=4&duration=0.6");
+    let on_tty = |extra: &str| {
+        let cmd = format!(
+            "'{}' {extra} -o '{out}' '{url}'",
+            env!("CARGO_BIN_EXE_ahttp")
+        );
+        let o = std::process::Command::new("/usr/bin/script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let shown = on_tty("");
+    assert!(shown.contains("4 B"), "no progress bar: {shown:?}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"****");
+    let silent = on_tty("-s");
+    assert!(
+        !silent.contains(" B"),
+        "a progress bar despite -s: {silent:?}"
+    );
+}
