@@ -69,6 +69,14 @@ pub fn parse_pins(pins: &str) -> Result<Vec<Fingerprint>, CliError> {
 /// (verify against the roots).
 pub fn ssl_mode(flags: &TlsFlags<'_>, ca_pem: Option<&[u8]>) -> Result<Option<Ssl>, CliError> {
     if let Some(cert) = flags.cert {
+        if flags.pinned.is_some() {
+            // The client pins only in its own modes; a configuration of
+            // ours would silently skip the pin.
+            return Err(CliError::new(
+                USAGE,
+                "--pinnedpubkey together with --cert is not supported",
+            ));
+        }
         let config = client_cert_config(cert, flags.key, ca_pem, flags.insecure)?;
         return Ok(Some(Ssl::Config(Arc::new(config))));
     }

@@ -441,15 +441,7 @@ fn write_out_variables() {
 #[test]
 fn location_and_max_redirs() {
     let server = TestServer::start();
-    let run = compare(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        &server.url("/redirect/1"),
-    ]);
-    assert_eq!(run.text(), "302");
+    assert_eq!(compare_status(&[&server.url("/redirect/1")]), "302");
     let run = compare_json(
         &with_ua(&["-L", &server.url("/redirect/3")]),
         &Env::default(),
@@ -722,6 +714,14 @@ fn http1_0_flag() {
 // Exit codes of malformed and broken responses
 // ---------------------------------------------------------------------
 
+/// The status code alone (`-s -o /dev/null -w %{http_code}`), compared
+/// with curl's.
+fn compare_status(args: &[&str]) -> String {
+    let mut all = vec!["-s", "-o", "/dev/null", "-w", "%{http_code}"];
+    all.extend_from_slice(args);
+    compare(&all).text()
+}
+
 fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
@@ -933,6 +933,19 @@ fn client_certificate() {
     // Without a certificate the server refuses (TLS 1.3: on the first read).
     let run = compare(&["-s", "--cacert", &ca, &server.url("/")]);
     assert_ne!(run.code, 0);
+    // Pins are not combined with a client certificate: refused, not
+    // silently skipped.
+    let pin = TlsFixtures::shared().pin_sha256(Leaf::Good);
+    let run = ahttp(&[
+        "--cacert",
+        &ca,
+        "--cert",
+        &both,
+        "--pinnedpubkey",
+        &pin,
+        &server.url("/"),
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
     // An unreadable certificate is 58.
     assert_eq!(
         ahttp(&["-s", "--cert", "/nonexistent.pem", &server.url("/")]).code,
@@ -1100,17 +1113,7 @@ fn real_proxy_with_proxy_user() {
     );
     assert_eq!(run.json()["args"]["via"], "tinyproxy");
     // Without credentials tinyproxy answers 407.
-    let run = compare(&[
-        "-s",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-x",
-        &url,
-        &target,
-    ]);
-    assert_eq!(run.text(), "407");
+    assert_eq!(compare_status(&["-x", &url, &target]), "407");
     // https through the tunnel.
     let tls = TestServer::start_tls(Leaf::Good);
     let dir = temp_dir("tinyproxy-tls");
