@@ -29,6 +29,7 @@ on_every_runtime!(
     invalid_utf8_closes_with_1007,
     heartbeat_without_pong_closes_with_1006,
     receive_timeout_leaves_the_connection_open,
+    a_frame_cut_by_a_receive_timeout_resumes,
     several_senders_one_reader,
     stream_ends_after_close,
     sink_sends_and_closes,
@@ -278,6 +279,13 @@ async fn refused_handshake_carries_status_and_headers<R: Runtime + Default>() {
 /// A server that accepts the handshake, then writes `then` and records
 /// what the client sends until it closes.
 fn raw_ws_server(then: Vec<u8>) -> (SocketAddr, std::sync::mpsc::Receiver<Vec<u8>>) {
+    raw_ws_server_in_parts(vec![(then, Duration::ZERO)])
+}
+
+/// [`raw_ws_server`] writing `parts` one by one, pausing after each.
+fn raw_ws_server_in_parts(
+    parts: Vec<(Vec<u8>, Duration)>,
+) -> (SocketAddr, std::sync::mpsc::Receiver<Vec<u8>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -305,7 +313,10 @@ fn raw_ws_server(then: Vec<u8>) -> (SocketAddr, std::sync::mpsc::Receiver<Vec<u8
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
         );
         stream.write_all(answer.as_bytes()).unwrap();
-        stream.write_all(&then).unwrap();
+        for (part, pause) in parts {
+            stream.write_all(&part).unwrap();
+            std::thread::sleep(pause);
+        }
         let mut received = Vec::new();
         let _ = stream.read_to_end(&mut received);
         let _ = tx.send(received);
@@ -396,6 +407,33 @@ async fn receive_timeout_leaves_the_connection_open<R: Runtime + Default>() {
     ws.send_str("still here").await.unwrap();
     assert_eq!(ws.receive_str().await.unwrap(), "still here");
     ws.close(1000, "").await.unwrap();
+}
+
+async fn a_frame_cut_by_a_receive_timeout_resumes<R: Runtime + Default>() {
+    // A 100,000-byte binary frame, its second half 300 ms late: large
+    // enough to be read straight into the read buffer.
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let mut frame = vec![0x82, 127];
+    frame.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+    frame.extend_from_slice(&payload);
+    let rest = frame.split_off(40_000);
+    let (addr, _sent) = raw_ws_server_in_parts(vec![
+        (frame, Duration::from_millis(300)),
+        (rest, Duration::ZERO),
+    ]);
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/"))
+        .connect()
+        .await
+        .unwrap();
+    match ws.receive_timeout(Duration::from_millis(100)).await {
+        WsMessage::Error(e) => assert_eq!(e.kind(), &ErrorKind::SocketTimeout),
+        other => panic!("expected the receive timeout, got {other:?}"),
+    }
+    assert!(!ws.closed());
+    // What arrived before the timeout is kept, nothing else.
+    assert_eq!(ws.receive_bytes().await.unwrap(), payload);
 }
 
 async fn several_senders_one_reader<R: Runtime + Default>() {
