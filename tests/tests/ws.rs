@@ -30,6 +30,7 @@ on_every_runtime!(
     heartbeat_without_pong_closes_with_1006,
     receive_timeout_leaves_the_connection_open,
     a_frame_cut_by_a_receive_timeout_resumes,
+    a_cancelled_receive_loses_nothing,
     several_senders_one_reader,
     stream_ends_after_close,
     sink_sends_and_closes,
@@ -434,6 +435,53 @@ async fn a_frame_cut_by_a_receive_timeout_resumes<R: Runtime + Default>() {
     assert!(!ws.closed());
     // What arrived before the timeout is kept, nothing else.
     assert_eq!(ws.receive_bytes().await.unwrap(), payload);
+}
+
+async fn a_cancelled_receive_loses_nothing<R: Runtime + Default>() {
+    // A 100,000-byte binary frame in three parts and a text frame in two,
+    // with pauses, while receives are dropped every 40 ms (an outside
+    // timeout, as `select!` would do): what comes out is exactly the two
+    // messages.
+    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let mut binary = vec![0x82, 127];
+    binary.extend_from_slice(&(payload.len() as u64).to_be_bytes());
+    binary.extend_from_slice(&payload);
+    let binary_tail = binary.split_off(60_000);
+    let binary_middle = binary.split_off(30_000);
+    let text = [&[0x81u8, "après".len() as u8][..], "après".as_bytes()].concat();
+    let pause = Duration::from_millis(120);
+    let (addr, _sent) = raw_ws_server_in_parts(vec![
+        (binary, pause),
+        (binary_middle, pause),
+        (binary_tail, pause),
+        (text[..4].to_vec(), pause),
+        (text[4..].to_vec(), Duration::ZERO),
+    ]);
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/"))
+        .connect()
+        .await
+        .unwrap();
+    let rt = R::default();
+    let mut received = Vec::new();
+    let mut cancelled = 0;
+    while received.len() < 2 {
+        let receive = std::pin::pin!(ws.receive());
+        let timer = rt.sleep_until(rt.now() + Duration::from_millis(40));
+        match futures_util::future::select(receive, timer).await {
+            futures_util::future::Either::Left((message, _)) => received.push(message),
+            futures_util::future::Either::Right(_) => cancelled += 1,
+        }
+    }
+    assert!(cancelled >= 4, "only {cancelled} receives were cancelled");
+    match &received[..] {
+        [WsMessage::Binary(data), WsMessage::Text(text)] => {
+            assert!(data[..] == payload[..], "the binary message was altered");
+            assert_eq!(text, "après");
+        }
+        other => panic!("unexpected messages {other:?}"),
+    }
 }
 
 async fn several_senders_one_reader<R: Runtime + Default>() {

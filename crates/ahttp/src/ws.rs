@@ -379,6 +379,77 @@ struct Reader {
     inflate: Option<Decompressor>,
 }
 
+/// Where one `read_more` puts what it reads: through the scratch buffer,
+/// or, for a large frame the codec takes whole, straight into zero-filled
+/// room at the end of the read buffer (zeroed once for all its reads: one
+/// pass over the frame fewer than copying from the scratch buffer).
+///
+/// Dropping it, also when a receive is cancelled in the middle of a read,
+/// cuts the read buffer back to the bytes that really arrived: a
+/// cancelled receive loses nothing and leaves no zeros behind.
+struct ReadInto<'a> {
+    buf: &'a mut BytesMut,
+    scratch: &'a mut ScratchRead,
+    start: usize,
+    filled: usize,
+    /// The size of the room in `buf` when reading straight into it.
+    direct: Option<usize>,
+}
+
+impl<'a> ReadInto<'a> {
+    /// `wanted`: the bytes the codec waits for to complete a frame it
+    /// takes whole; that room is reserved at once rather than grown by
+    /// doubling (bounded: the length is the peer's word).
+    fn new(buf: &'a mut BytesMut, scratch: &'a mut ScratchRead, wanted: Option<u64>) -> Self {
+        let wanted = wanted.map(|m| usize::try_from(m).unwrap_or(usize::MAX).min(MAX_RESERVE));
+        let direct = wanted.filter(|&want| want >= DIRECT_READ_MIN);
+        let start = buf.len();
+        match (direct, wanted) {
+            (Some(want), _) => buf.resize(start + want, 0),
+            (None, Some(want)) => buf.reserve(want),
+            (None, None) => {}
+        }
+        ReadInto {
+            buf,
+            scratch,
+            start,
+            filled: 0,
+            direct,
+        }
+    }
+
+    /// Where the next read goes.
+    fn room(&mut self) -> &mut [u8] {
+        match self.direct {
+            Some(want) => &mut self.buf[self.start + self.filled..self.start + want],
+            None => self.scratch.room(),
+        }
+    }
+
+    /// `n` bytes were read into the room; true when the read is complete
+    /// (false: more of the direct room is still to fill).
+    fn arrived(&mut self, n: usize) -> bool {
+        match self.direct {
+            Some(want) => {
+                self.filled += n;
+                self.filled >= want
+            }
+            None => {
+                self.scratch.commit(n, self.buf);
+                true
+            }
+        }
+    }
+}
+
+impl Drop for ReadInto<'_> {
+    fn drop(&mut self) {
+        if self.direct.is_some() {
+            self.buf.truncate(self.start + self.filled);
+        }
+    }
+}
+
 /// The sending side: frames are encoded and written under this lock, so
 /// compressed messages go out in the order their compressor saw them.
 struct Writer {
@@ -964,19 +1035,10 @@ impl<R: Runtime> ClientWebSocket<R> {
         deadline: Option<Instant>,
         wanted: Option<u64>,
     ) -> std::result::Result<(), WsMessage> {
-        // A frame taken whole gets its room at once, not by doubling
-        // (bounded: the length is the peer's word). A large one is read
-        // straight into that room, zeroed once for all its reads, rather
-        // than through the scratch buffer: one pass over it fewer.
-        let wanted = wanted.map(|m| usize::try_from(m).unwrap_or(usize::MAX).min(MAX_RESERVE));
-        let direct = wanted.filter(|&want| want >= DIRECT_READ_MIN);
-        let start = reader.buf.len();
-        let mut filled = 0;
-        match (direct, wanted) {
-            (Some(want), _) => reader.buf.resize(start + want, 0),
-            (None, Some(want)) => reader.buf.reserve(want),
-            (None, None) => {}
-        }
+        let Reader {
+            io, buf, scratch, ..
+        } = reader;
+        let mut into = ReadInto::new(buf, scratch, wanted);
         loop {
             let heartbeat_at = self.shared.settings.heartbeat.and_then(|interval| {
                 let status = self.status();
@@ -989,16 +1051,11 @@ impl<R: Runtime> ClientWebSocket<R> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let Some(io) = reader.io.as_mut() else {
-                reader.buf.truncate(start + filled);
+            let Some(io) = io.as_mut() else {
                 return Err(WsMessage::Closed);
             };
-            let room = match direct {
-                Some(want) => &mut reader.buf[start + filled..start + want],
-                None => reader.scratch.room(),
-            };
             let read = {
-                let read = pin!(io.read(room));
+                let read = pin!(io.read(into.room()));
                 match wake {
                     None => Some(read.await),
                     Some(at) => match select(read, self.shared.rt.sleep_until(at)).await {
@@ -1009,7 +1066,6 @@ impl<R: Runtime> ClientWebSocket<R> {
             };
             match read {
                 Some(Ok(0)) => {
-                    reader.buf.truncate(start + filled);
                     // The server went away without a close handshake.
                     {
                         let mut status = self.status();
@@ -1022,19 +1078,11 @@ impl<R: Runtime> ClientWebSocket<R> {
                 }
                 Some(Ok(n)) => {
                     self.data_arrived();
-                    match direct {
-                        Some(want) => {
-                            filled += n;
-                            if filled < want {
-                                continue;
-                            }
-                        }
-                        None => reader.scratch.commit(n, &mut reader.buf),
+                    if into.arrived(n) {
+                        return Ok(());
                     }
-                    return Ok(());
                 }
                 Some(Err(e)) => {
-                    reader.buf.truncate(start + filled);
                     let error = crate::conn::io_error(e, "reading a WebSocket frame");
                     self.fail(error.kind().clone(), &error.to_string());
                     self.shutdown().await;
@@ -1043,7 +1091,6 @@ impl<R: Runtime> ClientWebSocket<R> {
                 None => {
                     let now = self.shared.rt.now();
                     if deadline.is_some_and(|d| now >= d) {
-                        reader.buf.truncate(start + filled);
                         return Err(WsMessage::Error(Error::new(
                             ErrorKind::SocketTimeout,
                             "no WebSocket message within the receive timeout",
@@ -1059,7 +1106,6 @@ impl<R: Runtime> ClientWebSocket<R> {
                             let _ = self.ping(b"").await;
                         }
                         Some(sent) if now >= sent + interval / 2 => {
-                            reader.buf.truncate(start + filled);
                             let message = format!("no PONG received after {:?}", interval / 2);
                             self.fail(ErrorKind::SocketTimeout, &message);
                             self.shutdown().await;
