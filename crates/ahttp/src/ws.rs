@@ -888,6 +888,11 @@ impl<R: Runtime> ClientWebSocket<R> {
     /// close is answered when `autoclose`. A timeout gives
     /// `WsMessage::Error` with [`ErrorKind::SocketTimeout`] and leaves the
     /// connection open.
+    ///
+    /// Cancel-safe: dropping the future (in `select!`, under an outside
+    /// timeout) loses no message; bytes that arrived stay buffered for the
+    /// next receive. (A pong owed to a ping received just before may go
+    /// unsent.)
     pub async fn receive(&self) -> WsMessage {
         let deadline = self
             .shared
