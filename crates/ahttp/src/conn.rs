@@ -14,13 +14,14 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// How much room a read gets: 8 KiB at first, doubling after each read
-/// that fills it (up to 256 KiB) and halving (down to 2 KiB) after eight
-/// reads in a row that use less than a quarter of it. (Halving after one
-/// small read made the size swing with every large WebSocket message,
-/// whose last read is short: measured, 64 KiB echoes took 3x the CPU.) futures-io reads into initialised memory, so the
-/// room is zero-filled before every read: a fixed large buffer would cost
-/// a large memset per small message (measured: 16 KiB of zeroing per
-/// WebSocket receive was 0.5 µs of a 9 µs round trip).
+/// that fills it (up to 64 KiB) and halving (down to 2 KiB) after eight
+/// reads in a row that use less than a quarter of it.
+///
+/// Measured: halving after one small read made the size swing with every
+/// large WebSocket message, whose last read is short (64 KiB echoes took
+/// 3x the CPU); and 256 KiB reads made a 1 GiB download 1.5x slower in
+/// wall time than 64 KiB ones (`benches/cli.sh`; the reads no longer fit
+/// the cache the copies run in).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReadSize {
     size: usize,
@@ -30,7 +31,7 @@ pub(crate) struct ReadSize {
 impl ReadSize {
     const FIRST: usize = 8 * 1024;
     const MIN: usize = 2 * 1024;
-    const MAX: usize = 256 * 1024;
+    const MAX: usize = 64 * 1024;
 
     const SMALL_READS_BEFORE_SHRINKING: u8 = 8;
 
@@ -56,22 +57,16 @@ impl ReadSize {
             self.size *= 2;
         }
     }
-
-    /// Zero-fills room for the next read at the end of `buf` and returns
-    /// where it starts; truncate back to `start + n` after reading.
-    pub fn prepare(self, buf: &mut BytesMut) -> usize {
-        let start = buf.len();
-        buf.resize(start + self.size, 0);
-        start
-    }
 }
 
 /// Reads through a scratch buffer that is zeroed once, not before every
-/// read: the bytes read are then copied to the end of the caller's
-/// buffer. A copy of what arrived costs less than zeroing the whole room
-/// when messages are small (the WebSocket echo of 1 KiB: zeroing 4 KiB
-/// per read was most of the client's user-space instructions), and about
-/// the same when reads fill the room.
+/// read (futures-io reads into initialised memory): the bytes read are
+/// then copied to the end of the caller's buffer. A copy of what arrived
+/// costs less than zeroing the whole room when messages are small (the
+/// WebSocket echo of 1 KiB: zeroing the room was most of the client's
+/// user-space instructions), and nothing is zeroed for a poll that finds
+/// no data (a 1 GiB download spent 17% of its samples in `memset`, much
+/// of it for reads that returned `Pending`).
 #[derive(Debug)]
 pub(crate) struct ScratchRead {
     scratch: Vec<u8>,
@@ -135,7 +130,7 @@ pub(crate) struct Connection {
     pub keep_alive_hint: Option<Duration>,
     /// Who gets the pool slot back if the connection is dropped in use.
     pub owner: Option<std::sync::Arc<dyn crate::connector::SlotOwner>>,
-    read_size: ReadSize,
+    read_room: ScratchRead,
 }
 
 impl Drop for Connection {
@@ -157,25 +152,19 @@ impl Connection {
             served: 0,
             keep_alive_hint: None,
             owner: None,
-            read_size: ReadSize::new(),
+            read_room: ScratchRead::new(),
         }
     }
 
     /// Reads once from the socket into the read buffer. `Ok(0)` is EOF,
     /// which is also passed on to the protocol state.
     pub fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let start = self.read_size.prepare(&mut self.read_buf);
-        let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[start..]);
-        let n = match &result {
-            Poll::Ready(Ok(n)) => *n,
-            _ => 0,
-        };
-        self.read_buf.truncate(start + n);
+        let result = Pin::new(&mut self.io).poll_read(cx, self.read_room.room());
         if let Poll::Ready(Ok(n)) = result {
             if n == 0 {
                 self.proto.receive_eof();
             } else {
-                self.read_size.record(n);
+                self.read_room.commit(n, &mut self.read_buf);
             }
         }
         result
@@ -358,22 +347,19 @@ mod tests {
     fn read_size_grows_on_full_reads_and_shrinks_only_after_a_run_of_small_ones() {
         let mut size = ReadSize::new();
         assert_eq!(size.size, 8 * 1024);
-        for expected in [16, 32, 64, 128, 256, 256] {
+        for expected in [16, 32, 64, 64] {
             size.record(size.size);
             assert_eq!(size.size, expected * 1024);
         }
         // One short read (the tail of a large message) changes nothing.
         size.record(10);
         size.record(size.size);
-        assert_eq!(size.size, 256 * 1024);
+        assert_eq!(size.size, 64 * 1024);
         // A run of eight small reads halves it, down to 2 KiB at least.
         for _ in 0..8 * 16 {
             size.record(10);
         }
         assert_eq!(size.size, 2 * 1024);
-        let mut buf = BytesMut::from(&b"kept"[..]);
-        assert_eq!(size.prepare(&mut buf), 4);
-        assert_eq!(buf.len(), 4 + 2 * 1024);
     }
 
     #[test]
