@@ -58,29 +58,19 @@ fn tungstenite_tls_server() -> SocketAddr {
 }
 
 fn tungstenite_server_with(tls: Option<tokio_rustls::TlsAcceptor>) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                match tls.clone() {
-                    None => tokio::spawn(serve_tungstenite(stream)),
-                    Some(acceptor) => tokio::spawn(async move {
-                        if let Ok(stream) = acceptor.accept(stream).await {
-                            serve_tungstenite(stream).await
-                        }
-                    }),
-                };
+    ahttp_testserver::serve_connections(move |stream| {
+        let tls = tls.clone();
+        async move {
+            match tls {
+                None => serve_tungstenite(stream).await,
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        serve_tungstenite(stream).await
+                    }
+                }
             }
-        });
-    });
-    rx.recv().unwrap()
+        }
+    })
 }
 
 async fn serve_tungstenite<S>(stream: S)
@@ -348,12 +338,10 @@ async fn invalid_utf8_closes_with_1007<R: Runtime + Default>() {
         .connect()
         .await
         .unwrap();
-    match ws.receive().await {
-        WsMessage::Error(e) => {
-            assert_eq!(e.kind(), &ErrorKind::WebSocket { close_code: 1007 })
-        }
-        other => panic!("expected an error, got {other:?}"),
-    }
+    assert_ws_error(
+        ws.receive().await,
+        ErrorKind::WebSocket { close_code: 1007 },
+    );
     assert!(ws.closed());
     assert_eq!(ws.close_code(), Some(1007));
     assert!(ws.exception().is_some());
@@ -371,10 +359,7 @@ async fn heartbeat_without_pong_closes_with_1006<R: Runtime + Default>() {
         .connect()
         .await
         .unwrap();
-    match ws.receive().await {
-        WsMessage::Error(e) => assert_eq!(e.kind(), &ErrorKind::SocketTimeout),
-        other => panic!("expected the heartbeat timeout, got {other:?}"),
-    }
+    assert_ws_error(ws.receive().await, ErrorKind::SocketTimeout);
     assert!(ws.closed());
     assert_eq!(ws.close_code(), Some(1006));
     assert_eq!(
@@ -400,23 +385,36 @@ async fn receive_timeout_leaves_the_connection_open<R: Runtime + Default>() {
         .connect()
         .await
         .unwrap();
-    match ws.receive().await {
-        WsMessage::Error(e) => assert_eq!(e.kind(), &ErrorKind::SocketTimeout),
-        other => panic!("expected the receive timeout, got {other:?}"),
-    }
+    assert_ws_error(ws.receive().await, ErrorKind::SocketTimeout);
     assert!(!ws.closed());
     ws.send_str("still here").await.unwrap();
     assert_eq!(ws.receive_str().await.unwrap(), "still here");
     ws.close(1000, "").await.unwrap();
 }
 
-async fn a_frame_cut_by_a_receive_timeout_resumes<R: Runtime + Default>() {
-    // A 100,000-byte binary frame, its second half 300 ms late: large
-    // enough to be read straight into the read buffer.
+/// Asserts that `message` is an error of `kind`.
+#[track_caller]
+fn assert_ws_error(message: WsMessage, kind: ErrorKind) {
+    match message {
+        WsMessage::Error(e) => assert_eq!(e.kind(), &kind),
+        other => panic!("expected a {kind:?} error, got {other:?}"),
+    }
+}
+
+/// A 100,000-byte payload (a pattern, so that a shifted or zeroed byte
+/// shows) and the server's binary frame carrying it.
+fn large_binary_frame() -> (Vec<u8>, Vec<u8>) {
     let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     let mut frame = vec![0x82, 127];
     frame.extend_from_slice(&(payload.len() as u64).to_be_bytes());
     frame.extend_from_slice(&payload);
+    (payload, frame)
+}
+
+async fn a_frame_cut_by_a_receive_timeout_resumes<R: Runtime + Default>() {
+    // A 100,000-byte binary frame, its second half 300 ms late: large
+    // enough to be read straight into the read buffer.
+    let (payload, mut frame) = large_binary_frame();
     let rest = frame.split_off(40_000);
     let (addr, _sent) = raw_ws_server_in_parts(vec![
         (frame, Duration::from_millis(300)),
@@ -428,10 +426,10 @@ async fn a_frame_cut_by_a_receive_timeout_resumes<R: Runtime + Default>() {
         .connect()
         .await
         .unwrap();
-    match ws.receive_timeout(Duration::from_millis(100)).await {
-        WsMessage::Error(e) => assert_eq!(e.kind(), &ErrorKind::SocketTimeout),
-        other => panic!("expected the receive timeout, got {other:?}"),
-    }
+    assert_ws_error(
+        ws.receive_timeout(Duration::from_millis(100)).await,
+        ErrorKind::SocketTimeout,
+    );
     assert!(!ws.closed());
     // What arrived before the timeout is kept, nothing else.
     assert_eq!(ws.receive_bytes().await.unwrap(), payload);
@@ -442,10 +440,7 @@ async fn a_cancelled_receive_loses_nothing<R: Runtime + Default>() {
     // with pauses, while receives are dropped every 40 ms (an outside
     // timeout, as `select!` would do): what comes out is exactly the two
     // messages.
-    let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-    let mut binary = vec![0x82, 127];
-    binary.extend_from_slice(&(payload.len() as u64).to_be_bytes());
-    binary.extend_from_slice(&payload);
+    let (payload, mut binary) = large_binary_frame();
     let binary_tail = binary.split_off(60_000);
     let binary_middle = binary.split_off(30_000);
     let text = [&[0x81u8, "après".len() as u8][..], "après".as_bytes()].concat();
@@ -671,12 +666,10 @@ async fn decode_text_false_gives_bytes<R: Runtime + Default>() {
         .connect()
         .await
         .unwrap();
-    match ws.receive().await {
-        WsMessage::Error(e) => {
-            assert_eq!(e.kind(), &ErrorKind::WebSocket { close_code: 1007 })
-        }
-        other => panic!("expected an error, got {other:?}"),
-    }
+    assert_ws_error(
+        ws.receive().await,
+        ErrorKind::WebSocket { close_code: 1007 },
+    );
 }
 
 async fn permessage_deflate_against_aiohttp<R: Runtime + Default>() {

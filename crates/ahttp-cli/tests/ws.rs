@@ -15,22 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 /// picks the last subprotocol offered, then echoes text and binary. On
 /// `/bye` it closes right after the description instead.
 fn server() -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                tokio::spawn(serve(stream));
-            }
-        });
-    });
-    rx.recv().unwrap()
+    ahttp_testserver::serve_connections(serve)
 }
 
 async fn serve(stream: tokio::net::TcpStream) {

@@ -303,6 +303,7 @@ mod multipart;
 mod raw;
 mod routes;
 mod scan;
+mod serve;
 pub mod tinyproxy;
 pub mod tls;
 mod util;
@@ -321,6 +322,7 @@ use crate::conn::{lock, Listener, Options, RequestLog, Shared, TlsStats};
 use crate::tls::TlsServerOptions;
 
 pub use crate::raw::{RawBehaviour, RawConn, RawHandler, RawServer};
+pub use crate::serve::serve_connections;
 
 /// The body of `/html` (UTF-8, with non-ASCII text).
 pub const HTML_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>ahttp test page</title></head>\n<body>\n<h1>Héllo, wörld</h1>\n<p>Moby-Dick — Herman Melville</p>\n</body>\n</html>\n";

@@ -210,23 +210,9 @@ async fn serve(stream: tokio::net::TcpStream, log: Arc<Mutex<Log>>) {
 
 fn fuzzing_server() -> (SocketAddr, Arc<Mutex<Log>>) {
     let log = Arc::new(Mutex::new(Log::default()));
-    let (tx, rx) = std::sync::mpsc::channel();
     let server_log = log.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            loop {
-                let (stream, _) = listener.accept().await.unwrap();
-                tokio::spawn(serve(stream, server_log.clone()));
-            }
-        });
-    });
-    (rx.recv().unwrap(), log)
+    let addr = ahttp_testserver::serve_connections(move |stream| serve(stream, server_log.clone()));
+    (addr, log)
 }
 
 /// The example's binary: `cargo test` builds examples beside the test
