@@ -235,6 +235,32 @@ async fn client_certificates<R: Runtime + Default>() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     resp.read().await.unwrap();
+    // With one on the connector, in every ssl mode: verified against the
+    // test CA, not verified (curl's -k --cert), and public-key pinned.
+    let client = fixtures.client();
+    let connector = TcpConnector::builder(R::default())
+        .add_ca_pem(fixtures.ca_cert_pem().as_bytes())
+        .client_certificate_pem(client.cert_pem().as_bytes(), client.key_pem().as_bytes())
+        .build();
+    let s = ClientSession::<R>::builder().connector(connector).build();
+    let pin = Fingerprint::from_curl_pin(&fixtures.pin_sha256(Leaf::Good)).unwrap();
+    for ssl in [Ssl::Verify, Ssl::NoVerify, Ssl::PinnedPublicKey(vec![pin])] {
+        let mut resp = s.get(server.url("/get")).ssl(ssl).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.read().await.unwrap();
+    }
+    // A key that is not PEM is refused when the request is made.
+    let connector = TcpConnector::builder(R::default())
+        .client_certificate_pem(client.cert_pem().as_bytes(), b"not a key")
+        .build();
+    let e = ClientSession::<R>::builder()
+        .connector(connector)
+        .build()
+        .get(server.url("/get"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Builder);
 }
 
 async fn ssl_mode_is_part_of_the_pool_key<R: Runtime + Default>() {

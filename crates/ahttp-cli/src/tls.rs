@@ -1,17 +1,14 @@
 //! TLS flags: `-k`, `--cacert`, `--cert`/`--key`, `--pinnedpubkey`.
 //!
-//! Without `--cert` these map onto the client's own [`Ssl`] modes (the CA
-//! file is added to the connector's roots). A client certificate needs a
-//! rustls configuration of its own, built here with the same roots: the
-//! webpki roots, the system's, and `--cacert`.
+//! They map onto the client's own settings: the CA file and the client
+//! certificate go on the connector, `-k` and the pins are [`Ssl`] modes,
+//! and any combination of them works as in curl.
 
 use crate::exit::{CliError, SSL_CACERT_BADFILE, SSL_CERTPROBLEM, USAGE};
-use ahttp_tokio::rustls;
 use ahttp_tokio::{Fingerprint, Ssl};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::Path;
-use std::sync::Arc;
 
 /// The TLS flags of a run.
 #[derive(Debug, Default)]
@@ -67,19 +64,7 @@ pub fn parse_pins(pins: &str) -> Result<Vec<Fingerprint>, CliError> {
 
 /// The [`Ssl`] mode for the flags, or `None` for the connector's default
 /// (verify against the roots).
-pub fn ssl_mode(flags: &TlsFlags<'_>, ca_pem: Option<&[u8]>) -> Result<Option<Ssl>, CliError> {
-    if let Some(cert) = flags.cert {
-        if flags.pinned.is_some() {
-            // The client pins only in its own modes; a configuration of
-            // ours would silently skip the pin.
-            return Err(CliError::new(
-                USAGE,
-                "--pinnedpubkey together with --cert is not supported",
-            ));
-        }
-        let config = client_cert_config(cert, flags.key, ca_pem, flags.insecure)?;
-        return Ok(Some(Ssl::Config(Arc::new(config))));
-    }
+pub fn ssl_mode(flags: &TlsFlags<'_>) -> Result<Option<Ssl>, CliError> {
     if let Some(pins) = flags.pinned {
         return Ok(Some(Ssl::PinnedPublicKey(parse_pins(pins)?)));
     }
@@ -99,14 +84,13 @@ fn cert_error(path: &Path, what: impl std::fmt::Display) -> CliError {
     )
 }
 
-/// A rustls configuration presenting the client certificate in `cert` (with
-/// its key from `key`, or from `cert` itself when the file holds both).
-fn client_cert_config(
-    cert: &Path,
-    key: Option<&Path>,
-    ca_pem: Option<&[u8]>,
-    insecure: bool,
-) -> Result<rustls::ClientConfig, CliError> {
+/// `--cert` (and `--key`, or the key from the `--cert` file itself when
+/// it holds both): the certificate chain's and the key's PEM, checked
+/// here so that a bad file is curl's 58 before anything is sent.
+pub fn client_certificate(flags: &TlsFlags<'_>) -> Result<Option<ClientCertificate>, CliError> {
+    let Some(cert) = flags.cert else {
+        return Ok(None);
+    };
     let cert_pem = std::fs::read(cert).map_err(|e| cert_error(cert, e))?;
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<Result<_, _>>()
@@ -114,83 +98,19 @@ fn client_cert_config(
     if chain.is_empty() {
         return Err(cert_error(cert, "no certificate"));
     }
-    let key_path = key.unwrap_or(cert);
+    let key_path = flags.key.unwrap_or(cert);
     let key_pem = std::fs::read(key_path).map_err(|e| cert_error(key_path, e))?;
-    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| cert_error(key_path, e))?;
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(pem) = ca_pem {
-        for c in CertificateDer::pem_slice_iter(pem).flatten() {
-            let _ = roots.add(c);
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| cert_error(cert, e))?;
-    let builder = if insecure {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AnyServer(provider)))
-    } else {
-        builder.with_root_certificates(roots)
-    };
-    let mut config = builder
-        .with_client_auth_cert(chain, key)
-        .map_err(|e| cert_error(cert, e))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
+    PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| cert_error(key_path, e))?;
+    Ok(Some(ClientCertificate { cert_pem, key_pem }))
 }
 
-/// `-k` with a client certificate: accept any server certificate, but
-/// still check the handshake signatures.
-#[derive(Debug)]
-struct AnyServer(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for AnyServer {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &rustls::pki_types::ServerName<'_>,
-        _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+/// A client certificate chain and its private key, both PEM.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClientCertificate {
+    /// The certificate chain.
+    pub cert_pem: Vec<u8>,
+    /// The private key.
+    pub key_pem: Vec<u8>,
 }
 
 #[cfg(test)]
@@ -206,6 +126,28 @@ mod tests {
         assert_eq!(parse_pins(&format!("{pin};{pin}")).unwrap().len(), 2);
         assert_eq!(parse_pins("/some/file.pem").unwrap_err().code, USAGE);
         assert_eq!(parse_pins("sha256//notbase64!").unwrap_err().code, USAGE);
+    }
+
+    #[test]
+    fn bad_client_certificate_files_are_58() {
+        let flags = |cert: &'static str, key: Option<&'static str>| TlsFlags {
+            cert: Some(Path::new(cert)),
+            key: key.map(Path::new),
+            ..TlsFlags::default()
+        };
+        let err = client_certificate(&flags("/nonexistent/cert.pem", None)).unwrap_err();
+        assert_eq!(err.code, SSL_CERTPROBLEM);
+        // A file with no certificate in it.
+        let path = std::env::temp_dir().join(format!("ahttp-nocert-{}.pem", std::process::id()));
+        std::fs::write(&path, "not a certificate\n").unwrap();
+        let err = client_certificate(&TlsFlags {
+            cert: Some(&path),
+            ..TlsFlags::default()
+        })
+        .unwrap_err();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(err.code, SSL_CERTPROBLEM);
+        assert_eq!(client_certificate(&TlsFlags::default()).unwrap(), None);
     }
 
     #[test]

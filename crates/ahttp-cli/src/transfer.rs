@@ -78,18 +78,19 @@ impl<'a> Runner<'a> {
     /// Reads files and flags and builds the session.
     pub fn new(args: &'a TransferArgs) -> Result<Runner<'a>, CliError> {
         let ca_pem = args.cacert.as_deref().map(tls::read_cacert).transpose()?;
-        let ssl = tls::ssl_mode(
-            &TlsFlags {
-                insecure: args.insecure,
-                cert: args.cert.as_deref(),
-                key: args.key.as_deref(),
-                pinned: args.pinnedpubkey.as_deref(),
-            },
-            ca_pem.as_deref(),
-        )?;
+        let tls_flags = TlsFlags {
+            insecure: args.insecure,
+            cert: args.cert.as_deref(),
+            key: args.key.as_deref(),
+            pinned: args.pinnedpubkey.as_deref(),
+        };
+        let ssl = tls::ssl_mode(&tls_flags)?;
         let mut connector = TcpConnector::builder(TokioRuntime).use_system_roots(true);
         if let Some(pem) = &ca_pem {
             connector = connector.add_ca_pem(pem);
+        }
+        if let Some(client) = tls::client_certificate(&tls_flags)? {
+            connector = connector.client_certificate_pem(&client.cert_pem, &client.key_pem);
         }
         if let Some(path) = &args.unix_socket {
             connector = connector.unix_socket(path.to_string_lossy().into_owned());

@@ -933,10 +933,9 @@ fn client_certificate() {
     // Without a certificate the server refuses (TLS 1.3: on the first read).
     let run = compare(&["-s", "--cacert", &ca, &server.url("/")]);
     assert_ne!(run.code, 0);
-    // Pins are not combined with a client certificate: refused, not
-    // silently skipped.
+    // A client certificate with a pinned key, and with -k.
     let pin = TlsFixtures::shared().pin_sha256(Leaf::Good);
-    let run = ahttp(&[
+    let run = compare(&[
         "--cacert",
         &ca,
         "--cert",
@@ -945,7 +944,22 @@ fn client_certificate() {
         &pin,
         &server.url("/"),
     ]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = compare(&["-k", "--cert", &both, &server.url("/")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // ... and a pin that does not match is still 90.
+    let wrong = TlsFixtures::shared().pin_sha256(Leaf::SelfSigned);
+    let run = compare(&[
+        "-s",
+        "--cacert",
+        &ca,
+        "--cert",
+        &both,
+        "--pinnedpubkey",
+        &wrong,
+        &server.url("/"),
+    ]);
+    assert_eq!(run.code, 90, "{}", run.stderr);
     // An unreadable certificate is 58.
     assert_eq!(
         ahttp(&["-s", "--cert", "/nonexistent.pem", &server.url("/")]).code,

@@ -210,6 +210,21 @@ impl<R: Runtime> TcpConnectorBuilder<R> {
         }
     }
 
+    /// Present this client certificate chain and private key (both PEM)
+    /// to servers that ask for one, whatever the `ssl` mode (verify, no
+    /// verification, fingerprint or public-key pins; an [`Ssl::Config`]
+    /// carries its own): aiohttp's `SSLContext.load_cert_chain`, curl's
+    /// `--cert`/`--key`. Invalid PEM makes connections fail with that
+    /// error.
+    ///
+    /// [`Ssl::Config`]: crate::Ssl::Config
+    pub fn client_certificate_pem(mut self, cert_pem: &[u8], key_pem: &[u8]) -> Self {
+        if let Err(e) = self.config.tls.client_certificate_pem(cert_pem, key_pem) {
+            self.error = Some(e.to_string());
+        }
+        self
+    }
+
     /// Also trust the operating system's root certificates.
     pub fn use_system_roots(mut self, on: bool) -> Self {
         self.config.tls.use_system_roots(on);

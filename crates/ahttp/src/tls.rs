@@ -5,7 +5,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::runtime::BoxIo;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -153,8 +153,11 @@ pub(crate) struct TlsSettings {
     pub default_ssl: Ssl,
     extra_roots: Vec<CertificateDer<'static>>,
     system_roots: bool,
+    /// The certificate chain and key presented to servers that ask, in
+    /// every mode but `Ssl::Config` (which carries its own).
+    client_auth: Option<Arc<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>>,
     verify_config: Arc<OnceLock<std::result::Result<Arc<ClientConfig>, String>>>,
-    noverify_config: Arc<OnceLock<Arc<ClientConfig>>>,
+    noverify_config: Arc<OnceLock<std::result::Result<Arc<ClientConfig>, String>>>,
 }
 
 impl Default for TlsSettings {
@@ -163,6 +166,7 @@ impl Default for TlsSettings {
             default_ssl: Ssl::Verify,
             extra_roots: Vec::new(),
             system_roots: false,
+            client_auth: None,
             verify_config: Arc::new(OnceLock::new()),
             noverify_config: Arc::new(OnceLock::new()),
         }
@@ -190,6 +194,46 @@ impl TlsSettings {
         Ok(added)
     }
 
+    /// Presents this client certificate chain (PEM) and private key (PEM:
+    /// PKCS#8, PKCS#1 or SEC1) to servers that ask for one.
+    pub fn client_certificate_pem(&mut self, cert_pem: &[u8], key_pem: &[u8]) -> Result<()> {
+        use rustls::pki_types::pem::PemObject;
+        let bad = |what: String| Error::new(ErrorKind::Builder, what);
+        let chain = CertificateDer::pem_slice_iter(cert_pem)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| bad(format!("invalid client certificate PEM: {e}")))?;
+        if chain.is_empty() {
+            return Err(bad("no certificate in the client certificate PEM".into()));
+        }
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| bad(format!("invalid client key PEM: {e}")))?;
+        // Refuse a key rustls cannot sign with now, not at the first
+        // handshake.
+        provider()
+            .key_provider
+            .load_private_key(key.clone_key())
+            .map_err(|e| bad(format!("unusable client key: {e}")))?;
+        self.client_auth = Some(Arc::new((chain, key)));
+        self.verify_config = Arc::new(OnceLock::new());
+        self.noverify_config = Arc::new(OnceLock::new());
+        Ok(())
+    }
+
+    /// Finishes a rustls configuration with the client certificate, if
+    /// one is set, and ALPN.
+    fn finish(
+        &self,
+        builder: rustls::ConfigBuilder<ClientConfig, rustls::client::WantsClientCert>,
+    ) -> std::result::Result<Arc<ClientConfig>, String> {
+        let config = match &self.client_auth {
+            None => builder.with_no_client_auth(),
+            Some(auth) => builder
+                .with_client_auth_cert(auth.0.clone(), auth.1.clone_key())
+                .map_err(|e| format!("unusable client certificate: {e}"))?,
+        };
+        Ok(Arc::new(with_alpn(config)))
+    }
+
     /// Also trust the operating system's roots.
     pub fn use_system_roots(&mut self, on: bool) {
         self.system_roots = on;
@@ -211,51 +255,36 @@ impl TlsSettings {
                         .add(cert.clone())
                         .map_err(|e| format!("invalid CA certificate: {e}"))?;
                 }
-                let config = ClientConfig::builder_with_provider(provider())
+                let builder = ClientConfig::builder_with_provider(provider())
                     .with_safe_default_protocol_versions()
                     .map_err(|e| e.to_string())?
-                    .with_root_certificates(roots)
-                    .with_no_client_auth();
-                Ok(Arc::new(with_alpn(config)))
+                    .with_root_certificates(roots);
+                self.finish(builder)
             })
             .clone()
             .map_err(|e| Error::new(ErrorKind::Builder, e))
     }
 
-    fn noverify_config(&self) -> Arc<ClientConfig> {
+    fn noverify_config(&self) -> Result<Arc<ClientConfig>> {
         self.noverify_config
             .get_or_init(|| {
                 let provider = provider();
-                let config = ClientConfig::builder_with_provider(provider.clone())
+                let builder = ClientConfig::builder_with_provider(provider.clone())
                     .with_safe_default_protocol_versions()
-                    .map(|b| {
-                        b.dangerous()
-                            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
-                                provider,
-                            )))
-                            .with_no_client_auth()
-                    });
-                match config {
-                    Ok(c) => Arc::new(with_alpn(c)),
-                    // The ring provider always supports the default versions.
-                    Err(_) => Arc::new(with_alpn(
-                        ClientConfig::builder()
-                            .dangerous()
-                            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
-                                crate::tls::provider(),
-                            )))
-                            .with_no_client_auth(),
-                    )),
-                }
+                    .map_err(|e| e.to_string())?
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)));
+                self.finish(builder)
             })
             .clone()
+            .map_err(|e| Error::new(ErrorKind::Builder, e))
     }
 
     /// The rustls configuration for `ssl`.
     fn config_for(&self, ssl: &Ssl) -> Result<Arc<ClientConfig>> {
         match ssl {
             Ssl::Verify | Ssl::PinnedPublicKey(_) => self.verify_config(),
-            Ssl::NoVerify | Ssl::Fingerprint(_) => Ok(self.noverify_config()),
+            Ssl::NoVerify | Ssl::Fingerprint(_) => self.noverify_config(),
             Ssl::Config(c) => Ok(c.clone()),
         }
     }
