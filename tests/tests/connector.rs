@@ -296,6 +296,23 @@ async fn malformed_responses_are_typed_errors<R: Runtime + Default>() {
         );
         assert!(err.request_info().is_some(), "errors carry the request");
     }
+    // A failed body keeps its cause for every later read: the protocol
+    // error underneath says what went wrong (truncated, here).
+    let server = RawServer::start(RawBehaviour::SendThenClose(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort".to_vec(),
+    ));
+    let mut resp = s.get(server.url("/")).send().await.unwrap();
+    let first = resp.read().await.unwrap_err();
+    let again = resp.read().await.unwrap_err();
+    for err in [first, again] {
+        let cause = std::error::Error::source(&err)
+            .and_then(|s| s.downcast_ref::<ahttp::proto::Error>())
+            .unwrap_or_else(|| panic!("no protocol error under {err:?}"));
+        assert_eq!(
+            cause.kind(),
+            &ahttp::proto::ErrorKind::IncompleteBody { missing: Some(5) }
+        );
+    }
     // An oversized head is refused with the limit in the error chain.
     let big = format!("HTTP/1.1 200 OK\r\nX: {}\r\n\r\n", "v".repeat(10_000));
     let server = RawServer::start(RawBehaviour::SendThenClose(big.into_bytes()));

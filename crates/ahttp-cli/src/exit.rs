@@ -240,37 +240,10 @@ pub fn from_client(e: &Error, received: u64) -> CliError {
     }
 }
 
-/// The protocol error kind of a body failure. The response keeps a body
-/// failure as kind and message only (its source is gone by the time the
-/// reader sees it), so the message is read when the chain has nothing.
-fn body_failure_kind(e: &Error) -> Option<ProtoKind> {
-    if let Some(k) = proto_kind(e) {
-        return Some(k.clone());
-    }
-    let msg = e.to_string();
-    let has = |s: &str| msg.contains(s);
-    Some(
-        if has("body bytes missing") || has("closed inside the response body") {
-            ProtoKind::IncompleteBody { missing: None }
-        } else if has("cannot decode")
-            || has("decoded body larger")
-            || has("unsupported content encoding")
-        {
-            ProtoKind::UnsupportedContentEncoding(String::new())
-        } else if has("chunk size") || has("chunk line") || has("CRLF after chunk") {
-            ProtoKind::InvalidChunkSize
-        } else if has("header field longer") || has("header and trailer fields") {
-            ProtoKind::TooManyHeaders { limit: 0 }
-        } else {
-            return None;
-        },
-    )
-}
-
 /// A body failure: truncated (18), malformed framing (56), or undecodable
 /// (61), by the protocol error underneath.
 fn payload_error(e: &Error, received: u64) -> CliError {
-    match body_failure_kind(e).as_ref() {
+    match proto_kind(e) {
         Some(ProtoKind::IncompleteBody { missing }) => CliError::new(
             PARTIAL_FILE,
             match missing {

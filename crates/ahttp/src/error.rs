@@ -247,15 +247,20 @@ pub enum ErrorKind {
     WsMessageType,
 }
 
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     message: String,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    /// Shared, so that an error kept (a failed body's, reported by every
+    /// later read) is handed out again whole, cause included.
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
     request_info: Option<std::sync::Arc<RequestInfo>>,
     response: Option<ResponseParts>,
 }
 
-/// The error of every ahttp operation.
+/// The error of every ahttp operation. Cloning it is cheap (its cause is
+/// shared).
+#[derive(Clone)]
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -278,7 +283,7 @@ impl Error {
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        self.inner.source = Some(Box::new(source));
+        self.inner.source = Some(std::sync::Arc::new(source));
         self
     }
 

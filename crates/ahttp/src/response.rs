@@ -48,7 +48,7 @@ pub struct ClientResponse<R: Runtime> {
     /// The body ended (and the connection was released).
     eof: bool,
     /// A body failure, kept so every later read reports it.
-    failed: Option<(ErrorKind, String)>,
+    failed: Option<Error>,
     /// The whole body once `read()` collected it.
     cached: Option<Bytes>,
     trailers: Option<HeaderMap>,
@@ -335,7 +335,7 @@ impl<R: Runtime> ClientResponse<R> {
     // ------------------------------------------------------------------
 
     fn fail(&mut self, e: Error) {
-        self.failed = Some((e.kind().clone(), e.to_string()));
+        self.failed = Some(e);
         // A connection in an unknown state is never reused.
         if let Some(conn) = self.conn.take() {
             self.session.inner.connector.discard(conn);
@@ -343,9 +343,9 @@ impl<R: Runtime> ClientResponse<R> {
     }
 
     fn failure(&self) -> Option<Error> {
-        self.failed.as_ref().map(|(kind, msg)| {
-            Error::new(kind.clone(), msg.clone()).with_request(&self.request_info)
-        })
+        self.failed
+            .as_ref()
+            .map(|e| e.clone().with_request(&self.request_info))
     }
 
     /// Handles one protocol event while reading the body.
