@@ -19,6 +19,7 @@ on_every_runtime!(
     socks5_username_password,
     https_inside_a_socks_tunnel,
     refusals_are_typed_errors,
+    websocket_through_a_socks_tunnel,
 );
 
 /// What the SOCKS server was asked to connect to.
@@ -243,6 +244,33 @@ async fn https_inside_a_socks_tunnel<R: Runtime + Default>() {
         assert_eq!(doc["method"], "GET");
     }
     assert_eq!(socks.asked().len(), 1, "one tunnel, kept alive");
+}
+
+async fn websocket_through_a_socks_tunnel<R: Runtime + Default>() {
+    use futures_util::{SinkExt, StreamExt};
+    // A tokio-tungstenite echo server, reached by name through socks5h.
+    let addr = ahttp_testserver::serve_connections(|stream| async move {
+        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        while let Some(Ok(message)) = ws.next().await {
+            if message.is_text() && ws.send(message).await.is_err() {
+                break;
+            }
+        }
+    });
+    let socks = Socks::start(None);
+    let s = ClientSession::<R>::new();
+    let ws = s
+        .ws_connect(format!("ws://localhost:{}/", addr.port()))
+        .proxy(Proxy::new(&socks.url("socks5h")).unwrap())
+        .connect()
+        .await
+        .unwrap();
+    ws.send_str("through socks").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "through socks");
+    ws.close(1000, "").await.unwrap();
+    assert_eq!(socks.asked(), [Asked::Name("localhost".into())]);
 }
 
 async fn refusals_are_typed_errors<R: Runtime + Default>() {
