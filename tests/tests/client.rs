@@ -719,9 +719,36 @@ async fn expect_100_continue<R: Runtime + Default>() {
         .send()
         .await
         .unwrap();
+    // The 100 Continue is kept aside (curl's -i prints it).
+    let interim: Vec<u16> = resp
+        .informational()
+        .iter()
+        .map(|i| i.status().as_u16())
+        .collect();
+    assert_eq!(interim, [100]);
     let doc = json_of(&mut resp).await;
     assert_eq!(header(&doc, "expect"), Some("100-continue"));
     assert_eq!(doc["data"], "held body");
+    // Interim answers nobody asked for (103 Early Hints) are kept too, in
+    // order, headers and all.
+    let raw = ahttp_testserver::RawServer::start(ahttp_testserver::RawBehaviour::SendThenClose(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            .to_vec(),
+    ));
+    let mut resp = s.get(raw.url("/")).send().await.unwrap();
+    let interim = resp.informational();
+    assert_eq!(interim.len(), 2);
+    assert_eq!(
+        (interim[0].status().as_u16(), interim[0].reason()),
+        (103, "Early Hints")
+    );
+    assert_eq!(interim[0].headers()["link"], "</a.css>; rel=preload");
+    assert_eq!(
+        interim[0].raw_headers().collect::<Vec<_>>(),
+        [(&b"Link"[..], &b"</a.css>; rel=preload"[..])]
+    );
+    assert_eq!(interim[1].status().as_u16(), 102);
+    assert_eq!(resp.read().await.unwrap(), "ok");
     // A server that answers before 100: the body is not sent.
     let resp = s
         .post(server.url("/expect-reject"))

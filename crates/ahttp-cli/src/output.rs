@@ -125,19 +125,43 @@ pub fn version_str(v: Version) -> &'static str {
 /// A response head as received: status line, fields and the blank line,
 /// each ending in CRLF (what `-i` writes and `-v` prefixes with `< `).
 pub fn response_head(resp: &ClientResponse) -> Vec<String> {
+    head_lines(
+        resp.version(),
+        resp.status().as_u16(),
+        resp.reason(),
+        resp.raw_headers(),
+    )
+}
+
+/// The heads of the interim (1xx) responses that came before `resp`, in
+/// order: curl writes them with `-i` as they arrive.
+pub fn interim_heads(resp: &ClientResponse) -> Vec<Vec<String>> {
+    resp.informational()
+        .iter()
+        .map(|i| {
+            head_lines(
+                i.version(),
+                i.status().as_u16(),
+                i.reason(),
+                i.raw_headers(),
+            )
+        })
+        .collect()
+}
+
+fn head_lines<'a>(
+    version: Version,
+    status: u16,
+    reason: &str,
+    fields: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+) -> Vec<String> {
     let mut lines = Vec::new();
-    let reason = resp.reason();
     lines.push(if reason.is_empty() {
-        format!("{} {}", version_str(resp.version()), resp.status().as_u16())
+        format!("{} {status}", version_str(version))
     } else {
-        format!(
-            "{} {} {}",
-            version_str(resp.version()),
-            resp.status().as_u16(),
-            reason
-        )
+        format!("{} {status} {reason}", version_str(version))
     });
-    for (name, value) in resp.raw_headers() {
+    for (name, value) in fields {
         lines.push(format!(
             "{}: {}",
             String::from_utf8_lossy(name),

@@ -410,14 +410,21 @@ impl<'a> Runner<'a> {
             let info = hop.request_info();
             let absolute = via_http_proxy && info.url.scheme() == "http";
             let req_lines = output::request_head(info, self.version, absolute);
-            let resp_lines = output::response_head(hop);
             if args.verbose {
                 verbose_text.push_str(&output::verbose_block(">", &req_lines));
-                verbose_text.push_str(&output::verbose_block("<", &resp_lines));
             }
-            let block = output::head_block(&resp_lines);
-            stats.size_header += block.len() as u64;
-            head_text.push_str(&block);
+            // Interim 1xx heads first, as they arrived, then the final one.
+            for resp_lines in output::interim_heads(hop)
+                .into_iter()
+                .chain([output::response_head(hop)])
+            {
+                if args.verbose {
+                    verbose_text.push_str(&output::verbose_block("<", &resp_lines));
+                }
+                let block = output::head_block(&resp_lines);
+                stats.size_header += block.len() as u64;
+                head_text.push_str(&block);
+            }
         }
         drop(hops);
         self.verbose(&verbose_text);

@@ -280,6 +280,26 @@ fn include_writes_the_head_first() {
 }
 
 #[test]
+fn include_writes_interim_heads_as_they_came() {
+    let raw = RawServer::start(RawBehaviour::SendThenClose(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            .to_vec(),
+    ));
+    let run = compare(&["-i", &raw.url("/")]);
+    assert_eq!(
+        run.text(),
+        "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    );
+    // -v shows it too, marked as received.
+    let run = ahttp(&["-s", "-v", "-o", "/dev/null", &raw.url("/")]);
+    assert!(
+        run.stderr.contains("< HTTP/1.1 103 Early Hints"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn include_with_location_writes_every_head() {
     let server = TestServer::start();
     let run = compare_with(

@@ -3,7 +3,7 @@
 use crate::body::{next_piece, BasicAuth, Body, PieceSource, UploadTracker};
 use crate::conn::{total_deadline, Connection, PoolKey};
 use crate::error::{Error, ErrorKind, RequestInfo, ResponseParts, Result};
-use crate::response::ClientResponse;
+use crate::response::{ClientResponse, InformationalResponse};
 use crate::runtime::Runtime;
 use crate::session::ClientSession;
 use crate::timeout::{self, ClientTimeout, Deadline};
@@ -1066,8 +1066,8 @@ async fn send_one<R: Runtime>(
         )
         .await
         {
-            Ok(head) => {
-                return Ok(ClientResponse::new(
+            Ok((head, informational)) => {
+                let mut response = ClientResponse::new(
                     session.clone(),
                     conn,
                     head,
@@ -1075,7 +1075,9 @@ async fn send_one<R: Runtime>(
                     options.timeout,
                     options.total,
                     start,
-                ));
+                );
+                response.set_informational(informational);
+                return Ok(response);
             }
             Err((e, response_started)) => {
                 let retry =
@@ -1103,8 +1105,9 @@ async fn exchange<R: Runtime>(
     headers: &WireHeaders,
     body: Option<PreparedBody>,
     options: &SendOptions,
-) -> std::result::Result<ResponseHead, (Error, bool)> {
+) -> std::result::Result<(ResponseHead, Vec<InformationalResponse>), (Error, bool)> {
     let no_response = |e: Error| (e, false);
+    let mut informational = Vec::new();
     let mut out = std::mem::take(&mut conn.write_buf);
     out.clear();
     let head = RequestHead::new(&hop.method, target, options.version, headers.fields());
@@ -1160,7 +1163,9 @@ async fn exchange<R: Runtime>(
         };
         match event {
             None => conn.proto.handle_timeout(rt.now()),
-            Some(Ok(Event::Informational(_))) => {}
+            Some(Ok(Event::Informational(head))) => {
+                informational.push(InformationalResponse::from_head(&head))
+            }
             Some(Ok(ev)) => {
                 early = Some(ev);
                 break;
@@ -1175,7 +1180,7 @@ async fn exchange<R: Runtime>(
                 .map_err(no_response)?;
         }
     }
-    // Read to the final head; interim 1xx answers are skipped.
+    // Read to the final head; interim 1xx answers are kept aside.
     let mut started = early.is_some();
     let mut next = early;
     loop {
@@ -1191,12 +1196,14 @@ async fn exchange<R: Runtime>(
         };
         started = true;
         match event {
-            Event::Informational(_) => continue,
-            Event::Response(head) => return Ok(head),
+            Event::Informational(head) => {
+                informational.push(InformationalResponse::from_head(&head))
+            }
+            Event::Response(head) => return Ok((head, informational)),
             // Only a request that asked to upgrade gets here (the state
             // machine refuses an unasked 101); ws_connect takes the
             // connection from the response.
-            Event::Upgrade(head) => return Ok(head),
+            Event::Upgrade(head) => return Ok((head, informational)),
             other => {
                 return Err((
                     Error::new(

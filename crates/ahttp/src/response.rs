@@ -40,6 +40,7 @@ pub struct ClientResponse<R: Runtime> {
     /// The head's fields, sharing the received bytes; the `HeaderMap` view
     /// is built on first use.
     head_fields: ahttp_proto::h1::Headers,
+    informational: Vec<InformationalResponse>,
     request_info: Arc<RequestInfo>,
     pub(crate) history: Vec<ClientResponse<R>>,
     /// Decoded body pieces ready to hand out, with their end-of-chunk flag.
@@ -103,6 +104,7 @@ impl<R: Runtime> ClientResponse<R> {
             status: head.status(),
             reason: head.reason_lossy().into_owned(),
             head_fields: head.headers().clone(),
+            informational: Vec::new(),
             request_info,
             history: Vec::new(),
             pending: VecDeque::new(),
@@ -198,6 +200,17 @@ impl<R: Runtime> ClientResponse<R> {
     /// The headers as received: original case and order.
     pub fn raw_headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         self.head_fields.iter_raw()
+    }
+
+    /// The interim (1xx) responses that came before this one on its
+    /// connection, in order: a `100 Continue`, `103 Early Hints`. aiohttp
+    /// drops them; curl's `-i` prints them.
+    pub fn informational(&self) -> &[InformationalResponse] {
+        &self.informational
+    }
+
+    pub(crate) fn set_informational(&mut self, interim: Vec<InformationalResponse>) {
+        self.informational = interim;
     }
 
     /// The first value of a header, without building the header map.
@@ -727,5 +740,51 @@ impl<R: Runtime> AsyncRead for ClientResponse<R> {
         buf[..n].copy_from_slice(&this.read_rest[..n]);
         let _ = this.read_rest.split_to(n);
         Poll::Ready(Ok(n))
+    }
+}
+
+/// An interim (1xx) response received before the final one; see
+/// [`ClientResponse::informational`].
+#[derive(Debug, Clone)]
+pub struct InformationalResponse {
+    version: Version,
+    status: StatusCode,
+    reason: String,
+    fields: ahttp_proto::h1::Headers,
+}
+
+impl InformationalResponse {
+    pub(crate) fn from_head(head: &ResponseHead) -> Self {
+        InformationalResponse {
+            version: head.version(),
+            status: head.status(),
+            reason: head.reason_lossy().into_owned(),
+            fields: head.headers().clone(),
+        }
+    }
+
+    /// The HTTP version of its status line.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// Its status code (100 to 199, never 101: that is an upgrade).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Its reason phrase.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// Its headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.fields.map()
+    }
+
+    /// Its headers as received: original case and order.
+    pub fn raw_headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.fields.iter_raw()
     }
 }
