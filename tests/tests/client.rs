@@ -793,6 +793,27 @@ async fn streaming_upload_and_tracker<R: Runtime + Default>() {
         .unwrap();
     let doc = json_of(&mut resp).await;
     assert_eq!(doc["data"].as_str().unwrap().len(), 200_000);
+    // A reader of known length goes with Content-Length, not chunked ...
+    let reader = futures_util::io::Cursor::new(vec![b's'; 100_000]);
+    let mut resp = s
+        .put(server.url("/put"))
+        .data(ahttp::Body::from_reader_with_length(reader, 100_000))
+        .send()
+        .await
+        .unwrap();
+    let doc = json_of(&mut resp).await;
+    assert_eq!(header(&doc, "content-length"), Some("100000"));
+    assert!(doc["transfer_encoding"].is_null(), "{doc}");
+    assert_eq!(doc["data"].as_str().unwrap().len(), 100_000);
+    // ... and one that ends before its length is an error, not a short body.
+    let reader = futures_util::io::Cursor::new(vec![b's'; 10]);
+    let err = s
+        .put(server.url("/put"))
+        .data(ahttp::Body::from_reader_with_length(reader, 20))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Body, "{err:?}");
     // A multipart form with a streamed file.
     let mut form = FormData::new();
     form.add_field("k", "v").unwrap();

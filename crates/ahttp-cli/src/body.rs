@@ -159,7 +159,13 @@ impl BodySpec {
                             ),
                         )
                     })?;
-                    Body::from_reader(file.compat())
+                    // Sent with its length, as curl does (stdin is chunked).
+                    match file.metadata().await {
+                        Ok(meta) if meta.is_file() => {
+                            Body::from_reader_with_length(file.compat(), meta.len())
+                        }
+                        _ => Body::from_reader(file.compat()),
+                    }
                 };
                 req.data(body)
             }

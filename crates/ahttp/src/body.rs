@@ -33,6 +33,10 @@ pub enum Body {
     Stream(BoxStream<'static, std::io::Result<Bytes>>),
     /// Any reader, sent chunked (aiohttp's file objects).
     Reader(Box<dyn AsyncRead + Send + Unpin>),
+    /// A reader of known length, sent with that Content-Length (aiohttp's
+    /// file objects whose size it can stat). A reader that ends early or
+    /// has more is an error: the request is not completed.
+    SizedReader(Box<dyn AsyncRead + Send + Unpin>, u64),
 }
 
 impl fmt::Debug for Body {
@@ -45,6 +49,7 @@ impl fmt::Debug for Body {
             Body::Json(j) => write!(f, "Json({} bytes)", j.len()),
             Body::Stream(_) => f.write_str("Stream"),
             Body::Reader(_) => f.write_str("Reader"),
+            Body::SizedReader(_, length) => write!(f, "SizedReader({length} bytes)"),
         }
     }
 }
@@ -63,10 +68,20 @@ impl Body {
         Body::Reader(Box::new(reader))
     }
 
+    /// A body of `length` bytes read from `reader` (a file whose size is
+    /// known): sent with Content-Length rather than chunked, so HTTP/1.0
+    /// servers take it too.
+    pub fn from_reader_with_length<T: AsyncRead + Send + Unpin + 'static>(
+        reader: T,
+        length: u64,
+    ) -> Body {
+        Body::SizedReader(Box::new(reader), length)
+    }
+
     /// True when the body can be sent again (after a redirect or retry).
     pub fn is_replayable(&self) -> bool {
         match self {
-            Body::Stream(_) | Body::Reader(_) => false,
+            Body::Stream(_) | Body::Reader(_) | Body::SizedReader(..) => false,
             Body::Form(form) => form.readers.is_empty(),
             _ => true,
         }

@@ -784,6 +784,11 @@ fn prepare_body(body: Body, compress: Option<Compression>) -> Result<PreparedBod
             content_type: Some("application/octet-stream".into()),
             length: None,
         },
+        Body::SizedReader(r, length) => PreparedBody::Streamed {
+            source: StreamSource::Pieces(PieceSource::Reader(r)),
+            content_type: Some("application/octet-stream".into()),
+            length: Some(length),
+        },
     };
     // A compressed body's length is only known once it is sent: chunked.
     Ok(match (prepared, compress) {
