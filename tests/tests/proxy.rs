@@ -81,9 +81,61 @@ fn trust_env_reads_proxies_no_proxy_and_netrc() {
             "smol"
         );
     }
+
+    // A WebSocket handshake takes WS_PROXY, not HTTP_PROXY (as aiohttp):
+    // an unreachable WS_PROXY fails it, tinyproxy carries it (CONNECT,
+    // credentials from .netrc).
+    std::env::set_var("NETRC", &netrc);
+    let ws_server = ahttp_testserver::serve_connections(|stream| async move {
+        use futures_util::{SinkExt, StreamExt};
+        if let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await {
+            while let Some(Ok(message)) = ws.next().await {
+                if message.is_text() && ws.send(message).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let ws_url = format!("ws://{ws_server}/");
+    async fn ws_echo<R: Runtime + Default>(url: &str) -> Result<String, ErrorKind> {
+        let env = ClientSession::<R>::builder().trust_env(true).build();
+        let ws = env
+            .ws_connect(url)
+            .connect()
+            .await
+            .map_err(|e| e.kind().clone())?;
+        ws.send_str("via WS_PROXY")
+            .await
+            .map_err(|e| e.kind().clone())?;
+        ws.receive_str().await.map_err(|e| e.kind().clone())
+    }
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let tokio_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    std::env::set_var("WS_PROXY", format!("http://127.0.0.1:{dead}"));
+    let refused = tokio_rt.block_on(ws_echo::<ahttp_tokio::TokioRuntime>(&ws_url));
+    assert!(
+        matches!(refused, Err(ErrorKind::ProxyConnection { .. })),
+        "{refused:?}"
+    );
+    std::env::set_var("WS_PROXY", tinyproxy.url());
+    assert_eq!(
+        tokio_rt.block_on(ws_echo::<ahttp_tokio::TokioRuntime>(&ws_url)),
+        Ok("via WS_PROXY".to_owned())
+    );
+    assert_eq!(
+        smol::block_on(ws_echo::<ahttp_smol::SmolRuntime>(&ws_url)),
+        Ok("via WS_PROXY".to_owned())
+    );
+    std::env::remove_var("WS_PROXY");
 }
 
-/// tinyproxy on a free port of 127.0.0.1, killed on drop.
 fn trusting<R: Runtime + Default>() -> ClientSession<R> {
     let ca = TlsFixtures::shared().ca_cert_pem().as_bytes().to_vec();
     let connector = TcpConnector::builder(R::default()).add_ca_pem(&ca).build();

@@ -599,7 +599,19 @@ impl SendOptions {
         if let Some(p) = &self.proxy {
             return Some(p.clone());
         }
-        let from_env = self.env_proxies.as_ref()?.proxy_for(url)?;
+        // A WebSocket handshake (sent as http/https) looks up WS_PROXY /
+        // WSS_PROXY, as aiohttp does with the ws:// URL.
+        let ws_url;
+        let lookup = match (self.tunnel, url.scheme()) {
+            (true, "http" | "https") => {
+                let mut u = url.clone();
+                let _ = u.set_scheme(if url.scheme() == "http" { "ws" } else { "wss" });
+                ws_url = u;
+                &ws_url
+            }
+            _ => url,
+        };
+        let from_env = self.env_proxies.as_ref()?.proxy_for(lookup)?;
         let mut proxy = crate::proxy::Proxy::new(from_env).ok()?;
         if !proxy.has_auth() {
             if let Some((login, password)) = crate::env::netrc_credentials(proxy.host()) {
