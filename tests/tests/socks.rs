@@ -248,7 +248,7 @@ async fn https_inside_a_socks_tunnel<R: Runtime + Default>() {
 
 async fn websocket_through_a_socks_tunnel<R: Runtime + Default>() {
     use futures_util::{SinkExt, StreamExt};
-    // A tokio-tungstenite echo server, reached by name through socks5h.
+    // ws: a tokio-tungstenite echo server, reached by name through socks5h.
     let addr = ahttp_testserver::serve_connections(|stream| async move {
         let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
             return;
@@ -269,6 +269,40 @@ async fn websocket_through_a_socks_tunnel<R: Runtime + Default>() {
         .unwrap();
     ws.send_str("through socks").await.unwrap();
     assert_eq!(ws.receive_str().await.unwrap(), "through socks");
+    ws.close(1000, "").await.unwrap();
+    assert_eq!(socks.asked(), [Asked::Name("localhost".into())]);
+
+    // wss: TLS to the server inside the tunnel.
+    let config = ahttp_testserver::tls::server_config(&TlsServerOptions::leaf(Leaf::Good)).unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let tls_addr = ahttp_testserver::serve_connections(move |stream| {
+        let acceptor = acceptor.clone();
+        async move {
+            let Ok(stream) = acceptor.accept(stream).await else {
+                return;
+            };
+            let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
+            while let Some(Ok(message)) = ws.next().await {
+                if message.is_text() && ws.send(message).await.is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let ca = TlsFixtures::shared().ca_cert_pem().as_bytes().to_vec();
+    let connector = TcpConnector::builder(R::default()).add_ca_pem(&ca).build();
+    let s = ClientSession::<R>::builder().connector(connector).build();
+    let socks = Socks::start(None);
+    let ws = s
+        .ws_connect(format!("wss://localhost:{}/", tls_addr.port()))
+        .proxy(Proxy::new(&socks.url("socks5h")).unwrap())
+        .connect()
+        .await
+        .unwrap();
+    ws.send_str("tls through socks").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "tls through socks");
     ws.close(1000, "").await.unwrap();
     assert_eq!(socks.asked(), [Asked::Name("localhost".into())]);
 }
