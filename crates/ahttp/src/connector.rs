@@ -78,7 +78,7 @@ struct Shared<R: Runtime> {
 }
 
 struct State {
-    pool: Pool<PoolKey, Connection>,
+    pool: Pool<PoolKey, Box<Connection>>,
     wakers: HashMap<WaiterId, Waker>,
 }
 
@@ -104,7 +104,7 @@ impl<R: Runtime> Shared<R> {
     }
 
     /// Wakes the waiters the pool granted, and closes what it gave up.
-    fn carry_out(&self, actions: Actions<Connection>) {
+    fn carry_out(&self, actions: Actions<Box<Connection>>) {
         if !actions.wake.is_empty() {
             let mut state = self.lock();
             for id in actions.wake {
@@ -432,7 +432,7 @@ impl<R: Runtime> TcpConnector<R> {
         limits: ahttp_proto::h1::Limits,
         tls: Option<(&crate::tls::Ssl, Option<&str>)>,
         proxy: Option<&crate::proxy::Proxy>,
-    ) -> Result<Connection> {
+    ) -> Result<Box<Connection>> {
         if let Some(e) = &self.shared.error {
             return Err(Error::new(ErrorKind::Builder, e.clone()));
         }
@@ -778,7 +778,7 @@ impl<R: Runtime> TcpConnector<R> {
     }
 
     /// Puts a connection whose exchange completed back in the pool.
-    pub(crate) fn release(&self, mut conn: Connection) {
+    pub(crate) fn release(&self, mut conn: Box<Connection>) {
         conn.owner = None;
         let key = conn.key.clone();
         let hint = conn.keep_alive_hint;
@@ -788,7 +788,7 @@ impl<R: Runtime> TcpConnector<R> {
     }
 
     /// Closes a connection that cannot be reused, freeing its slot.
-    pub(crate) fn discard(&self, conn: Connection) {
+    pub(crate) fn discard(&self, conn: Box<Connection>) {
         // The connection's drop gives its slot back.
         drop(conn);
     }

@@ -33,7 +33,7 @@ const STATUS_ERROR_BODY: usize = 64 * 1024;
 /// small unread rest to keep the connection, and closes it otherwise.
 pub struct ClientResponse<R: Runtime> {
     session: ClientSession<R>,
-    conn: Option<Connection>,
+    conn: Option<Box<Connection>>,
     version: Version,
     status: StatusCode,
     reason: String,
@@ -78,7 +78,7 @@ impl<R: Runtime> ClientResponse<R> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         session: ClientSession<R>,
-        conn: Connection,
+        conn: Box<Connection>,
         head: ResponseHead,
         request_info: Arc<RequestInfo>,
         timeout: ClientTimeout,
@@ -677,7 +677,7 @@ fn decode_text(body: &[u8], label: &str) -> Result<String> {
 impl<R: Runtime> ClientResponse<R> {
     /// The connection of a `101 Switching Protocols` answer, with the bytes
     /// already read past the head in its read buffer.
-    pub(crate) fn take_upgraded(&mut self) -> Option<Connection> {
+    pub(crate) fn take_upgraded(&mut self) -> Option<Box<Connection>> {
         if self.status != StatusCode::SWITCHING_PROTOCOLS {
             return None;
         }

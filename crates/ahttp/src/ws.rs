@@ -485,7 +485,7 @@ struct Shared<R: Runtime> {
     status: Mutex<Status>,
     /// Holds the connector's slot (its limit counts open WebSockets, as in
     /// aiohttp) until the last handle goes.
-    _slot: Mutex<Connection>,
+    _slot: Mutex<Box<Connection>>,
 }
 
 /// An open WebSocket: aiohttp's `ClientWebSocketResponse`.
@@ -558,7 +558,7 @@ fn closed_error() -> Error {
 impl<R: Runtime> ClientWebSocket<R> {
     fn new(
         session: ClientSession<R>,
-        mut conn: Connection,
+        mut conn: Box<Connection>,
         protocol: Option<String>,
         deflate: Option<&ahttp_proto::ws::deflate::Negotiated>,
         settings: Settings,
