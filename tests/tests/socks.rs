@@ -246,31 +246,52 @@ async fn https_inside_a_socks_tunnel<R: Runtime + Default>() {
     assert_eq!(socks.asked().len(), 1, "one tunnel, kept alive");
 }
 
-async fn websocket_through_a_socks_tunnel<R: Runtime + Default>() {
+/// A WebSocket text echo (tokio-tungstenite) on an accepted stream.
+async fn echo_text<S>(stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     use futures_util::{SinkExt, StreamExt};
-    // ws: a tokio-tungstenite echo server, reached by name through socks5h.
-    let addr = ahttp_testserver::serve_connections(|stream| async move {
-        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-            return;
-        };
-        while let Some(Ok(message)) = ws.next().await {
-            if message.is_text() && ws.send(message).await.is_err() {
-                break;
-            }
+    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+        return;
+    };
+    while let Some(Ok(message)) = ws.next().await {
+        if message.is_text() && ws.send(message).await.is_err() {
+            break;
         }
-    });
+    }
+}
+
+/// Sends `text` through a WebSocket to `url` via a fresh socks5h proxy,
+/// expects it back, and returns what the proxy was asked to reach.
+async fn echo_through_socks<R: Runtime + Default>(
+    session: &ClientSession<R>,
+    url: String,
+    text: &str,
+) -> Vec<Asked> {
     let socks = Socks::start(None);
-    let s = ClientSession::<R>::new();
-    let ws = s
-        .ws_connect(format!("ws://localhost:{}/", addr.port()))
+    let ws = session
+        .ws_connect(url)
         .proxy(Proxy::new(&socks.url("socks5h")).unwrap())
         .connect()
         .await
         .unwrap();
-    ws.send_str("through socks").await.unwrap();
-    assert_eq!(ws.receive_str().await.unwrap(), "through socks");
+    ws.send_str(text).await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), text);
     ws.close(1000, "").await.unwrap();
-    assert_eq!(socks.asked(), [Asked::Name("localhost".into())]);
+    socks.asked()
+}
+
+async fn websocket_through_a_socks_tunnel<R: Runtime + Default>() {
+    // ws: reached by name through socks5h.
+    let addr = ahttp_testserver::serve_connections(echo_text);
+    let asked = echo_through_socks(
+        &ClientSession::<R>::new(),
+        format!("ws://localhost:{}/", addr.port()),
+        "through socks",
+    )
+    .await;
+    assert_eq!(asked, [Asked::Name("localhost".into())]);
 
     // wss: TLS to the server inside the tunnel.
     let config = ahttp_testserver::tls::server_config(&TlsServerOptions::leaf(Leaf::Good)).unwrap();
@@ -278,33 +299,21 @@ async fn websocket_through_a_socks_tunnel<R: Runtime + Default>() {
     let tls_addr = ahttp_testserver::serve_connections(move |stream| {
         let acceptor = acceptor.clone();
         async move {
-            let Ok(stream) = acceptor.accept(stream).await else {
-                return;
-            };
-            let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-                return;
-            };
-            while let Some(Ok(message)) = ws.next().await {
-                if message.is_text() && ws.send(message).await.is_err() {
-                    break;
-                }
+            if let Ok(stream) = acceptor.accept(stream).await {
+                echo_text(stream).await
             }
         }
     });
     let ca = TlsFixtures::shared().ca_cert_pem().as_bytes().to_vec();
     let connector = TcpConnector::builder(R::default()).add_ca_pem(&ca).build();
-    let s = ClientSession::<R>::builder().connector(connector).build();
-    let socks = Socks::start(None);
-    let ws = s
-        .ws_connect(format!("wss://localhost:{}/", tls_addr.port()))
-        .proxy(Proxy::new(&socks.url("socks5h")).unwrap())
-        .connect()
-        .await
-        .unwrap();
-    ws.send_str("tls through socks").await.unwrap();
-    assert_eq!(ws.receive_str().await.unwrap(), "tls through socks");
-    ws.close(1000, "").await.unwrap();
-    assert_eq!(socks.asked(), [Asked::Name("localhost".into())]);
+    let session = ClientSession::<R>::builder().connector(connector).build();
+    let asked = echo_through_socks(
+        &session,
+        format!("wss://localhost:{}/", tls_addr.port()),
+        "tls through socks",
+    )
+    .await;
+    assert_eq!(asked, [Asked::Name("localhost".into())]);
 }
 
 async fn refusals_are_typed_errors<R: Runtime + Default>() {
