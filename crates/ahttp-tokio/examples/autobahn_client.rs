@@ -17,6 +17,8 @@ use ahttp_tokio::{ClientSession, ClientWSTimeout, WsMessage};
 use std::process::ExitCode;
 use std::time::Duration;
 
+const USAGE: &str = "usage: autobahn_client --url ws://HOST:PORT --agent NAME";
+
 /// The command line: `--url` and `--agent`, both required.
 struct Args {
     url: String,
@@ -36,9 +38,10 @@ fn parse_args() -> Result<Args, String> {
             "--url" => &mut url,
             "--agent" => &mut agent,
             "-h" | "--help" => {
-                return Err("usage: autobahn_client --url ws://HOST:PORT --agent NAME".into())
+                println!("{USAGE}");
+                std::process::exit(0);
             }
-            other => return Err(format!("unknown argument {other:?}")),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         };
         let value = match inline {
             Some(value) => value,
