@@ -104,3 +104,9 @@ pub fn request(method: ahttp::Method, url: &str) -> RequestBuilder {
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// docs/websockets.md's examples, compiled and run as doctests against a
+/// local echo server.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/websockets.md")]
+pub struct WebSocketGuideDoctests;
