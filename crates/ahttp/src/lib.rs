@@ -13,9 +13,9 @@
 //! #   type TcpStream = futures_util::io::Cursor<Vec<u8>>;
 //! #   type UnixStream = futures_util::io::Cursor<Vec<u8>>;
 //! #   type Sleep = futures_util::future::Pending<()>;
-//! #   fn connect_tcp(&self, _: std::net::SocketAddr, _: Option<std::net::SocketAddr>) -> impl std::future::Future<Output = std::io::Result<Self::TcpStream>> + Send { async { unimplemented!() } }
-//! #   fn connect_unix(&self, _: &std::path::Path) -> impl std::future::Future<Output = std::io::Result<Self::UnixStream>> + Send { async { unimplemented!() } }
-//! #   fn resolve(&self, _: &str, _: u16) -> impl std::future::Future<Output = std::io::Result<Vec<std::net::SocketAddr>>> + Send { async { unimplemented!() } }
+//! #   fn connect_tcp(&self, _: std::net::SocketAddr, _: Option<std::net::SocketAddr>) -> impl std::future::Future<Output = std::io::Result<Self::TcpStream>> + Send { async { Err(std::io::ErrorKind::Unsupported.into()) } }
+//! #   fn connect_unix(&self, _: &std::path::Path) -> impl std::future::Future<Output = std::io::Result<Self::UnixStream>> + Send { async { Err(std::io::ErrorKind::Unsupported.into()) } }
+//! #   fn resolve(&self, _: &str, _: u16) -> impl std::future::Future<Output = std::io::Result<Vec<std::net::SocketAddr>>> + Send { async { Ok(Vec::new()) } }
 //! #   fn sleep_until(&self, _: std::time::Instant) -> Self::Sleep { futures_util::future::pending() }
 //! # }
 //! // use ahttp_tokio::ClientSession;   (or ahttp_async_std / ahttp_smol)
