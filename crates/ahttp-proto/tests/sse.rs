@@ -5,6 +5,8 @@
 //! reconnection time. The cases follow the WHATWG HTML standard's "event
 //! stream interpretation", including the examples in its text.
 
+mod common;
+
 use std::sync::Arc;
 
 use ahttp_proto::sse::{SseDecoder, SseEvent, DEFAULT_MAX_LINE};
@@ -87,17 +89,9 @@ const DEFAULT_LIMITS: (usize, usize) = (DEFAULT_MAX_LINE, ahttp_proto::sse::DEFA
 /// Runs `input` whole, byte by byte and at 50 random splits; all must agree.
 #[track_caller]
 fn run_all_splits(input: &[u8], limits: (usize, usize)) -> Outcome {
-    let whole = run_limits(input, &[], limits);
-    let bytewise = run_pieces(SseDecoder::with_limits(limits.0, limits.1), input.chunks(1));
-    assert_eq!(bytewise, whole, "byte by byte: {input:?}");
-    let mut rng = fastrand::Rng::with_seed(0x55e0 ^ input.len() as u64);
-    for _ in 0..50 {
-        let n = rng.usize(1..=input.len().clamp(1, 8));
-        let cuts: Vec<usize> = (0..n).map(|_| rng.usize(0..=input.len())).collect();
-        let split = run_limits(input, &cuts, limits);
-        assert_eq!(split, whole, "split at {cuts:?}: {input:?}");
-    }
-    whole
+    common::agree_at_all_splits(input, 0x55e0 ^ input.len() as u64, 50, |cuts| {
+        run_limits(input, cuts, limits)
+    })
 }
 
 fn ev(event: &str, data: &str, id: Option<&str>, retry: Option<u64>) -> SseEvent {

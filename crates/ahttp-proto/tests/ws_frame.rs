@@ -5,6 +5,8 @@
 //! one frame merged), error and stream offset. Encoded client frames are
 //! checked with a server-side decoder written here (unmasking included).
 
+mod common;
+
 use ahttp_proto::ws::frame::{
     apply_mask, apply_mask_offset, encode_frame, encode_frame_vectored, Frame, FrameDecoder,
     FrameEvent, FrameHeader, Opcode,
@@ -100,24 +102,9 @@ fn run(make: &dyn Fn() -> FrameDecoder, input: &[u8], cuts: &[usize]) -> Outcome
 /// points; all must agree.
 #[track_caller]
 fn run_all_splits_with(make: &dyn Fn() -> FrameDecoder, input: &[u8]) -> Outcome {
-    let whole = run(make, input, &[]);
-    let bytewise: Vec<usize> = (1..input.len()).collect();
-    assert_eq!(
-        run(make, input, &bytewise),
-        whole,
-        "byte by byte: {input:?}"
-    );
-    let mut rng = fastrand::Rng::with_seed(0x3f5 ^ input.len() as u64);
-    for _ in 0..50 {
-        let n = rng.usize(1..=input.len().clamp(1, 8));
-        let cuts: Vec<usize> = (0..n).map(|_| rng.usize(0..=input.len())).collect();
-        assert_eq!(
-            run(make, input, &cuts),
-            whole,
-            "split at {cuts:?}: {input:?}"
-        );
-    }
-    whole
+    common::agree_at_all_splits(input, 0x3f5 ^ input.len() as u64, 50, |cuts| {
+        run(make, input, cuts)
+    })
 }
 
 #[track_caller]

@@ -6,6 +6,8 @@
 //! (kind and stream offset) and close state. The UTF-8 cases follow
 //! Autobahn's section 6 (fail fast, characters split across fragments).
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -107,24 +109,9 @@ fn run(make: Make, input: &[u8], cuts: &[usize]) -> Outcome {
 
 #[track_caller]
 fn run_all_splits_with(make: Make, input: &[u8]) -> Outcome {
-    let whole = run(make, input, &[]);
-    let bytewise: Vec<usize> = (1..input.len()).collect();
-    assert_eq!(
-        run(make, input, &bytewise),
-        whole,
-        "byte by byte: {input:?}"
-    );
-    let mut rng = fastrand::Rng::with_seed(0x3e55 ^ input.len() as u64);
-    for _ in 0..50 {
-        let n = rng.usize(1..=input.len().clamp(1, 8));
-        let cuts: Vec<usize> = (0..n).map(|_| rng.usize(0..=input.len())).collect();
-        assert_eq!(
-            run(make, input, &cuts),
-            whole,
-            "split at {cuts:?}: {input:?}"
-        );
-    }
-    whole
+    common::agree_at_all_splits(input, 0x3e55 ^ input.len() as u64, 50, |cuts| {
+        run(make, input, cuts)
+    })
 }
 
 #[track_caller]

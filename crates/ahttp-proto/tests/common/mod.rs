@@ -232,9 +232,43 @@ pub fn canonical(events: Vec<Ev>) -> Vec<Ev> {
     out
 }
 
-/// Runs `input` whole, byte by byte, and at `random_runs` sets of random
-/// split points (seeded, so failures reproduce), asserts that every run
-/// gives the same outcome, and returns it.
+/// The split-point driver every parser test uses: runs a parser over
+/// `input` whole, byte by byte, and at `random_runs` sets of random split
+/// points (seeded by `seed`, so failures reproduce). `run` gets the cut
+/// points (none: the input whole). Asserts that every run gives the same
+/// outcome, and returns it.
+#[track_caller]
+pub fn agree_at_all_splits<T: PartialEq + std::fmt::Debug>(
+    input: &[u8],
+    seed: u64,
+    random_runs: usize,
+    run: impl Fn(&[usize]) -> T,
+) -> T {
+    let whole = run(&[]);
+    let bytewise: Vec<usize> = (1..input.len()).collect();
+    assert_eq!(
+        run(&bytewise),
+        whole,
+        "byte by byte differs from whole for {:?}",
+        String::from_utf8_lossy(input)
+    );
+    let mut rng = fastrand::Rng::with_seed(seed);
+    for _ in 0..random_runs {
+        let n = rng.usize(1..=input.len().clamp(1, 8));
+        let cuts: Vec<usize> = (0..n).map(|_| rng.usize(0..=input.len())).collect();
+        assert_eq!(
+            run(&cuts),
+            whole,
+            "split at {cuts:?} differs for {:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+    whole
+}
+
+/// Runs `input` through an `h1::ClientConnection` at every kind of split
+/// ([`agree_at_all_splits`]) and returns the outcome they agree on.
+#[track_caller]
 pub fn run_all_splits(
     req: &Req,
     config: &Config,
@@ -242,27 +276,9 @@ pub fn run_all_splits(
     eof: bool,
     random_runs: usize,
 ) -> Outcome {
-    let whole = run_split(req, config, input, eof, &[]);
-    let bytewise: Vec<usize> = (1..input.len()).collect();
-    let one = run_split(req, config, input, eof, &bytewise);
-    assert_eq!(
-        one,
-        whole,
-        "byte-at-a-time differs from whole for {:?}",
-        String::from_utf8_lossy(input)
-    );
-    let mut rng = fastrand::Rng::with_seed(input.len() as u64 ^ 0x5eed);
-    for run in 0..random_runs {
-        let n = rng.usize(1..=8.min(input.len().max(1)));
-        let mut cuts: Vec<usize> = (0..n).map(|_| rng.usize(0..=input.len())).collect();
+    agree_at_all_splits(input, input.len() as u64 ^ 0x5eed, random_runs, |cuts| {
+        let mut cuts = cuts.to_vec();
         cuts.sort_unstable();
-        let got = run_split(req, config, input, eof, &cuts);
-        assert_eq!(
-            got,
-            whole,
-            "split run {run} at {cuts:?} differs for {:?}",
-            String::from_utf8_lossy(input)
-        );
-    }
-    whole
+        run_split(req, config, input, eof, &cuts)
+    })
 }
