@@ -6,7 +6,10 @@
 #[macro_use]
 mod common;
 
-use ahttp::{ClientSession, ClientWSTimeout, ErrorKind, Proxy, Runtime, TcpConnector, WsMessage};
+use ahttp::{
+    ClientSession, ClientWSTimeout, ClientWebSocket, ErrorKind, Proxy, Runtime, TcpConnector,
+    WsMessage,
+};
 use ahttp_testserver::aiohttp::AiohttpWsServer;
 use ahttp_testserver::tinyproxy::Tinyproxy;
 use ahttp_testserver::tls::{Leaf, TlsFixtures, TlsServerOptions};
@@ -164,12 +167,7 @@ fn ws_url(addr: SocketAddr, path: &str) -> String {
 
 async fn echo_text_binary_json_and_close<R: Runtime + Default>() {
     let addr = tungstenite_server();
-    let session = ClientSession::<R>::new();
-    let ws = session
-        .ws_connect(ws_url(addr, "/echo"))
-        .connect()
-        .await
-        .unwrap();
+    let ws = open::<R>(addr, "/echo").await;
     assert_eq!(ws.protocol(), None);
     ws.send_str("héllo").await.unwrap();
     assert_eq!(ws.receive_str().await.unwrap(), "héllo");
@@ -208,12 +206,7 @@ async fn subprotocol_is_chosen_among_those_offered<R: Runtime + Default>() {
 
 async fn server_close_is_answered<R: Runtime + Default>() {
     let addr = tungstenite_server();
-    let session = ClientSession::<R>::new();
-    let ws = session
-        .ws_connect(ws_url(addr, "/close"))
-        .connect()
-        .await
-        .unwrap();
+    let ws = open::<R>(addr, "/close").await;
     match ws.receive().await {
         WsMessage::Close { code, reason } => {
             assert_eq!(code, Some(4001));
@@ -332,12 +325,7 @@ fn first_client_frame(bytes: &[u8]) -> (u8, Vec<u8>) {
 async fn invalid_utf8_closes_with_1007<R: Runtime + Default>() {
     // A text frame whose payload is not UTF-8.
     let (addr, sent) = raw_ws_server(vec![0x81, 0x03, b'a', 0xff, b'b']);
-    let session = ClientSession::<R>::new();
-    let ws = session
-        .ws_connect(ws_url(addr, "/"))
-        .connect()
-        .await
-        .unwrap();
+    let ws = open::<R>(addr, "/").await;
     assert_ws_error(
         ws.receive().await,
         ErrorKind::WebSocket { close_code: 1007 },
@@ -392,6 +380,16 @@ async fn receive_timeout_leaves_the_connection_open<R: Runtime + Default>() {
     ws.close(1000, "").await.unwrap();
 }
 
+/// A WebSocket with the default options to `path` on `addr`, on a session
+/// of its own (the socket keeps the session alive).
+async fn open<R: Runtime + Default>(addr: SocketAddr, path: &str) -> ClientWebSocket<R> {
+    ClientSession::<R>::new()
+        .ws_connect(ws_url(addr, path))
+        .connect()
+        .await
+        .unwrap()
+}
+
 /// Asserts that `message` is an error of `kind`.
 #[track_caller]
 fn assert_ws_error(message: WsMessage, kind: ErrorKind) {
@@ -420,12 +418,7 @@ async fn a_frame_cut_by_a_receive_timeout_resumes<R: Runtime + Default>() {
         (frame, Duration::from_millis(300)),
         (rest, Duration::ZERO),
     ]);
-    let session = ClientSession::<R>::new();
-    let ws = session
-        .ws_connect(ws_url(addr, "/"))
-        .connect()
-        .await
-        .unwrap();
+    let ws = open::<R>(addr, "/").await;
     assert_ws_error(
         ws.receive_timeout(Duration::from_millis(100)).await,
         ErrorKind::SocketTimeout,
@@ -452,12 +445,7 @@ async fn a_cancelled_receive_loses_nothing<R: Runtime + Default>() {
         (text[..4].to_vec(), pause),
         (text[4..].to_vec(), Duration::ZERO),
     ]);
-    let session = ClientSession::<R>::new();
-    let ws = session
-        .ws_connect(ws_url(addr, "/"))
-        .connect()
-        .await
-        .unwrap();
+    let ws = open::<R>(addr, "/").await;
     let rt = R::default();
     let mut received = Vec::new();
     let mut cancelled = 0;
@@ -481,12 +469,7 @@ async fn a_cancelled_receive_loses_nothing<R: Runtime + Default>() {
 
 async fn several_senders_one_reader<R: Runtime + Default>() {
     let addr = tungstenite_server();
-    let session = ClientSession::<R>::new();
-    let ws = session
-        .ws_connect(ws_url(addr, "/echo"))
-        .connect()
-        .await
-        .unwrap();
+    let ws = open::<R>(addr, "/echo").await;
     let senders = (0..4).map(|task| {
         let ws = ws.clone();
         async move {
@@ -521,12 +504,7 @@ async fn several_senders_one_reader<R: Runtime + Default>() {
 
 async fn stream_ends_after_close<R: Runtime + Default>() {
     let addr = tungstenite_server();
-    let session = ClientSession::<R>::new();
-    let ws = session
-        .ws_connect(ws_url(addr, "/close"))
-        .connect()
-        .await
-        .unwrap();
+    let ws = open::<R>(addr, "/close").await;
     let messages: Vec<WsMessage> = ws.collect().await;
     assert_eq!(messages.len(), 1);
     assert!(matches!(
