@@ -133,6 +133,10 @@ fn trust_env_reads_proxies_no_proxy_and_netrc() {
         smol::block_on(ws_echo::<ahttp_smol::SmolRuntime>(&ws_url)),
         Ok("via WS_PROXY".to_owned())
     );
+    assert_eq!(
+        async_std::task::block_on(ws_echo::<ahttp_async_std::AsyncStdRuntime>(&ws_url)),
+        Ok("via WS_PROXY".to_owned())
+    );
     std::env::remove_var("WS_PROXY");
 }
 

@@ -63,9 +63,8 @@ pub struct RequestBuilder<R: Runtime> {
     ssl: Option<crate::tls::Ssl>,
     server_hostname: Option<String>,
     proxy: Option<crate::proxy::Proxy>,
-    /// Plain http through an HTTP proxy goes through a CONNECT tunnel
-    /// rather than as an absolute-form request (WebSockets).
-    tunnel: bool,
+    /// This is a WebSocket opening handshake (sent as http/https).
+    websocket: bool,
     error: Option<Error>,
 }
 
@@ -95,16 +94,17 @@ impl<R: Runtime> RequestBuilder<R> {
             ssl: None,
             server_hostname: None,
             proxy: None,
-            tunnel: false,
+            websocket: false,
             error: None,
         }
     }
 
-    /// Plain-http requests through an HTTP proxy use a CONNECT tunnel, as
-    /// RFC 6455 section 4.1 asks of WebSocket clients: forward proxies do
-    /// not pass an upgrade on.
-    pub(crate) fn tunnel_through_proxy(mut self) -> Self {
-        self.tunnel = true;
+    /// Marks a WebSocket opening handshake. Through an HTTP proxy it goes
+    /// through a CONNECT tunnel even for ws:// (RFC 6455 section 4.1:
+    /// forward proxies do not pass an upgrade on), and with `trust_env` it
+    /// takes WS_PROXY / WSS_PROXY, as aiohttp does with the ws:// URL.
+    pub(crate) fn websocket_handshake(mut self) -> Self {
+        self.websocket = true;
         self
     }
 
@@ -462,7 +462,7 @@ async fn send_all<R: Runtime>(
         chunked: b.chunked,
         expect100: b.expect100,
         read_until_eof: b.read_until_eof,
-        tunnel: b.tunnel,
+        websocket: b.websocket,
         timeout,
         total,
         tracker: b.tracker,
@@ -584,8 +584,8 @@ struct SendOptions {
     chunked: bool,
     expect100: bool,
     read_until_eof: bool,
-    /// Plain http through an HTTP proxy goes through CONNECT.
-    tunnel: bool,
+    /// A WebSocket handshake (see `RequestBuilder::websocket_handshake`).
+    websocket: bool,
     timeout: ClientTimeout,
     total: Option<Deadline>,
     tracker: Option<UploadTracker>,
@@ -602,7 +602,7 @@ impl SendOptions {
         // A WebSocket handshake (sent as http/https) looks up WS_PROXY /
         // WSS_PROXY, as aiohttp does with the ws:// URL.
         let ws_url;
-        let lookup = match (self.tunnel, url.scheme()) {
+        let lookup = match (self.websocket, url.scheme()) {
             (true, "http" | "https") => {
                 let mut u = url.clone();
                 let _ = u.set_scheme(if url.scheme() == "http" { "ws" } else { "wss" });
@@ -935,10 +935,10 @@ fn build_headers<R: Runtime>(
         headers.set("Cookie", value(&line)?);
     }
     // A plain-http request through a proxy carries the proxy's headers
-    // (aiohttp drops proxy_headers there, aiohttp#4422); https targets send
-    // them on CONNECT instead.
+    // (aiohttp drops proxy_headers there, aiohttp#4422); https targets and
+    // WebSocket handshakes send them on CONNECT instead.
     if let Some(proxy) = proxy.filter(|p| p.is_http()) {
-        if hop.url.scheme() == "http" && !options.tunnel {
+        if hop.url.scheme() == "http" && !options.websocket {
             for (name, v) in proxy.proxy_fields() {
                 headers.set(name, v);
             }
@@ -1045,7 +1045,7 @@ async fn send_one<R: Runtime>(
             )
         }),
         proxy: proxy.map(crate::proxy::Proxy::pool_id),
-        tunnel: options.tunnel && !https && proxy.is_some_and(crate::proxy::Proxy::is_http),
+        tunnel: options.websocket && !https && proxy.is_some_and(crate::proxy::Proxy::is_http),
     };
     // Through a proxy, a plain-http request names the whole URL (unless
     // it goes through a tunnel).

@@ -155,7 +155,7 @@ impl<R: Runtime> ClientSession<R> {
             request: self
                 .request(Method::GET, http_url)
                 .read_until_eof(false)
-                .tunnel_through_proxy(),
+                .websocket_handshake(),
             protocols: Vec::new(),
             timeout: ClientWSTimeout::default(),
             autoclose: true,
