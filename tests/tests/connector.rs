@@ -16,6 +16,7 @@ on_every_runtime!(
     idle_connections_expire,
     keep_alive_hint_is_honoured,
     a_connection_closed_while_idle_is_not_reused,
+    a_quiet_idle_connection_is_reused,
     force_close_and_one_shot_close_connections,
     unix_socket,
     slow_upload_hits_the_write_timeout,
@@ -168,17 +169,51 @@ async fn keep_alive_hint_is_honoured<R: Runtime + Default>() {
 }
 
 async fn a_connection_closed_while_idle_is_not_reused<R: Runtime + Default>() {
-    // Answers as if keep-alive, then closes: the client must notice the
-    // close before reusing the connection.
-    let body = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec();
-    let server = RawServer::start(RawBehaviour::SendThenClose(body));
+    // Each server answers as if keep-alive, then (while the connection sits
+    // idle in the pool) closes it, resets it, or sends bytes nobody asked
+    // for. The client must notice before reusing it: the requests are
+    // POSTs, which are not retried, so a missed check fails the request.
+    let ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec();
+    let unsolicited = RawServer::start_fn(|mut conn| async move {
+        if let Ok(Some(_)) = conn.read_request().await {
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\n").await;
+            // Stays open (and answers nothing more) until the client closes.
+            while let Ok(Some(_)) = conn.read_request().await {}
+        }
+    });
+    for (what, server) in [
+        (
+            "closed",
+            RawServer::start(RawBehaviour::SendThenClose(ok.clone())),
+        ),
+        ("reset", RawServer::start(RawBehaviour::SendThenReset(ok))),
+        ("unsolicited bytes", unsolicited),
+    ] {
+        let s = ClientSession::<R>::new();
+        for _ in 0..3 {
+            let mut resp = s.post(server.url("/")).data("x").send().await.unwrap();
+            assert_eq!(&resp.read().await.unwrap()[..], b"ok", "{what}");
+            sleep::<R>(Duration::from_millis(100)).await;
+        }
+        assert_eq!(server.connections_accepted(), 3, "{what}");
+    }
+}
+
+/// The other side of the check: a quiet idle connection is reused (for
+/// Unix sockets, `unix_socket` checks the same).
+async fn a_quiet_idle_connection_is_reused<R: Runtime + Default>() {
+    let server = TestServer::start();
     let s = ClientSession::<R>::new();
     for _ in 0..3 {
-        let mut resp = s.get(server.url("/")).send().await.unwrap();
-        assert_eq!(&resp.read().await.unwrap()[..], b"ok");
-        sleep::<R>(Duration::from_millis(50)).await;
+        let mut resp = s.post(server.url("/post")).data("x").send().await.unwrap();
+        resp.read().await.unwrap();
+        sleep::<R>(Duration::from_millis(20)).await;
     }
-    assert_eq!(server.connections_accepted(), 3);
+    assert_eq!(server.connections_accepted(), 1);
 }
 
 async fn force_close_and_one_shot_close_connections<R: Runtime + Default>() {

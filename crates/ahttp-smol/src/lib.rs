@@ -24,7 +24,7 @@ impl ahttp::Runtime for SmolRuntime {
     type TcpStream = async_net::TcpStream;
     #[cfg(unix)]
     type UnixStream = async_net::unix::UnixStream;
-    type Sleep = async_io::Timer;
+    type Sleep = ahttp::runtime::HubSleep<async_io::Timer>;
 
     fn connect_tcp(
         &self,
@@ -73,8 +73,27 @@ impl ahttp::Runtime for SmolRuntime {
         }
     }
 
+    /// Deadlines share one async-io timer through a
+    /// [`TimerHub`](ahttp::runtime::TimerHub): each async-io timer
+    /// registration notifies the reactor, which per request is a third of
+    /// the client's CPU time with many requests in flight.
     fn sleep_until(&self, deadline: Instant) -> Self::Sleep {
-        async_io::Timer::at(deadline)
+        static TIMERS: std::sync::LazyLock<ahttp::runtime::TimerHub<async_io::Timer>> =
+            std::sync::LazyLock::new(|| ahttp::runtime::TimerHub::new(async_io::Timer::at));
+        TIMERS.sleep_until(deadline)
+    }
+
+    // async-io tries every read first and re-arms a one-shot registration
+    // when it would block; a peek checks an idle socket with one system
+    // call and leaves no registration behind to wake the reactor later.
+    #[cfg(unix)]
+    fn tcp_is_stale(&self, stream: &mut Self::TcpStream) -> bool {
+        ahttp::runtime::peek_is_stale(stream)
+    }
+
+    #[cfg(unix)]
+    fn unix_is_stale(&self, stream: &mut Self::UnixStream) -> bool {
+        ahttp::runtime::peek_is_stale(stream)
     }
 }
 

@@ -274,13 +274,7 @@ impl Connection {
         if !self.read_buf.is_empty() {
             return true;
         }
-        let waker = futures_util::task::noop_waker();
-        let mut cx = Context::from_waker(&waker);
-        let mut probe = [0u8; 1];
-        // Ready means closed (0), an error, or unsolicited bytes.
-        Pin::new(&mut self.io)
-            .poll_read(&mut cx, &mut probe)
-            .is_ready()
+        self.io.is_stale()
     }
 
     /// Closes the write side politely; errors are of no interest then.

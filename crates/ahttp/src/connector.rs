@@ -676,7 +676,10 @@ impl<R: Runtime> TcpConnector<R> {
                     })
             })
             .await?;
-            return Ok(Box::new(io));
+            return Ok(Box::new(crate::runtime::UnixIo {
+                rt: rt.clone(),
+                stream: io,
+            }));
         }
         let host = key.host.trim_start_matches('[').trim_end_matches(']');
         let addrs: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
@@ -756,7 +759,12 @@ impl<R: Runtime> TcpConnector<R> {
                 },
             };
             match finished {
-                Some(Ok(stream)) => return Ok(Box::new(stream)),
+                Some(Ok(stream)) => {
+                    return Ok(Box::new(crate::runtime::TcpIo {
+                        rt: rt.clone(),
+                        stream,
+                    }))
+                }
                 Some(Err(e)) => {
                     last = Some(e);
                     if let Some(addr) = pending.next() {

@@ -51,6 +51,7 @@ pub mod runtime;
 mod session;
 mod socks;
 mod timeout;
+mod timer_hub;
 mod tls;
 mod wire_headers;
 mod ws;

@@ -6,6 +6,8 @@
 //! `ahttp-smol` implement [`Runtime`]; a custom runtime can too.
 
 use futures_io::{AsyncRead, AsyncWrite};
+
+pub use crate::timer_hub::{HubSleep, TimerHub};
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -56,12 +58,162 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn now(&self) -> Instant {
         Instant::now()
     }
+
+    /// Whether an idle pooled TCP stream must not carry another request:
+    /// the peer closed it, reset it, or sent bytes nobody asked for.
+    /// Checked before every reuse, so it must not wait and should be cheap.
+    ///
+    /// The default, [`read_probe_is_stale`], tries a one-byte read with a
+    /// waker that does nothing. That costs nothing where the runtime caches
+    /// readiness (tokio answers "not ready" without a system call), but a
+    /// runtime whose reads try the socket first and then re-arm a one-shot
+    /// registration (async-io, under smol and async-std) pays a failed read,
+    /// an `epoll_ctl`, and later a reactor wake-up for the left-over
+    /// registration. Such runtimes override it with [`peek_is_stale`]: one
+    /// non-blocking `recv(MSG_PEEK)` and nothing left behind.
+    fn tcp_is_stale(&self, stream: &mut Self::TcpStream) -> bool {
+        read_probe_is_stale(stream)
+    }
+
+    /// [`Runtime::tcp_is_stale`] for Unix domain socket streams.
+    #[cfg(unix)]
+    fn unix_is_stale(&self, stream: &mut Self::UnixStream) -> bool {
+        read_probe_is_stale(stream)
+    }
+}
+
+/// An idle-stream check by a read attempt with a no-op waker: ready means
+/// end of stream, an error, or unsolicited bytes, all of which make the
+/// stream unfit for reuse. A byte read here is lost, which does not matter
+/// since the stream is then closed.
+pub fn read_probe_is_stale<S: AsyncRead + Unpin + ?Sized>(stream: &mut S) -> bool {
+    let waker = futures_util::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut probe = [0u8; 1];
+    std::pin::Pin::new(stream)
+        .poll_read(&mut cx, &mut probe)
+        .is_ready()
+}
+
+/// An idle-stream check by a non-blocking `recv(MSG_PEEK)` on the socket
+/// itself (which must be in non-blocking mode, as every async runtime's
+/// sockets are): "would block" means open and quiet; end of stream, bytes
+/// or an error mean stale. Nothing is consumed and no readiness interest
+/// is registered with the runtime.
+#[cfg(unix)]
+pub fn peek_is_stale<S: std::os::fd::AsFd>(stream: &S) -> bool {
+    let mut probe = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    loop {
+        match socket2::SockRef::from(stream).peek(&mut probe) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return e.kind() != io::ErrorKind::WouldBlock,
+            Ok(_) => return true,
+        }
+    }
 }
 
 /// A byte stream ahttp can speak HTTP over.
-pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {
+    /// Whether this stream, idle in the pool, must not carry another
+    /// request (see [`Runtime::tcp_is_stale`]). Never waits.
+    fn is_stale(&mut self) -> bool {
+        read_probe_is_stale(self)
+    }
+}
 
-impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
+/// A runtime's TCP stream as ahttp holds it: the stream and the runtime
+/// that knows how to check it while idle.
+pub(crate) struct TcpIo<R: Runtime> {
+    pub rt: R,
+    pub stream: R::TcpStream,
+}
+
+/// A runtime's Unix domain socket stream as ahttp holds it.
+#[cfg(unix)]
+pub(crate) struct UnixIo<R: Runtime> {
+    pub rt: R,
+    pub stream: R::UnixStream,
+}
+
+/// Forwards the futures-io traits of a stream wrapper to its `stream`.
+macro_rules! forward_io {
+    ($wrapper:ident) => {
+        impl<R: Runtime> AsyncRead for $wrapper<R> {
+            fn poll_read(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<io::Result<usize>> {
+                std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+            }
+
+            fn poll_read_vectored(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [io::IoSliceMut<'_>],
+            ) -> std::task::Poll<io::Result<usize>> {
+                std::pin::Pin::new(&mut self.stream).poll_read_vectored(cx, bufs)
+            }
+        }
+
+        impl<R: Runtime> AsyncWrite for $wrapper<R> {
+            fn poll_write(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<io::Result<usize>> {
+                std::pin::Pin::new(&mut self.stream).poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> std::task::Poll<io::Result<usize>> {
+                std::pin::Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+            }
+
+            fn poll_flush(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<io::Result<()>> {
+                std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+            }
+
+            fn poll_close(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<io::Result<()>> {
+                std::pin::Pin::new(&mut self.stream).poll_close(cx)
+            }
+        }
+    };
+}
+
+forward_io!(TcpIo);
+#[cfg(unix)]
+forward_io!(UnixIo);
+
+// The streams are `Unpin` and the runtime handle is never pinned.
+impl<R: Runtime> Unpin for TcpIo<R> {}
+#[cfg(unix)]
+impl<R: Runtime> Unpin for UnixIo<R> {}
+
+impl<R: Runtime> Io for TcpIo<R> {
+    fn is_stale(&mut self) -> bool {
+        self.rt.tcp_is_stale(&mut self.stream)
+    }
+}
+
+#[cfg(unix)]
+impl<R: Runtime> Io for UnixIo<R> {
+    fn is_stale(&mut self) -> bool {
+        self.rt.unix_is_stale(&mut self.stream)
+    }
+}
+
+/// An in-memory stand-in, for a connection whose socket was handed on.
+impl Io for futures_util::io::Cursor<Vec<u8>> {}
 
 /// A boxed stream: TCP, Unix, or (later) TLS, behind one type.
 pub type BoxIo = Box<dyn Io>;

@@ -345,6 +345,12 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
+/// A TLS stream checks itself while idle by a read through TLS (the
+/// default), not by peeking at the socket: a TLS 1.3 server may send a
+/// session ticket after the handshake, and those bytes are TLS's business,
+/// not a sign of a stale connection.
+impl crate::runtime::Io for futures_rustls::client::TlsStream<BoxIo> {}
+
 /// Runs the TLS handshake over `io` for `host` (or `server_hostname`),
 /// then checks a pinned fingerprint. Errors are aiohttp's split:
 /// certificate problems are [`ErrorKind::ConnectorCertificate`], other
