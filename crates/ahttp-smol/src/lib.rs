@@ -95,6 +95,23 @@ impl ahttp::Runtime for SmolRuntime {
     fn unix_is_stale(&self, stream: &mut Self::UnixStream) -> bool {
         ahttp::runtime::peek_is_stale(stream)
     }
+
+    // The streams are shared handles: a clone reads while another writes,
+    // with no lock between them.
+    fn split_tcp(
+        &self,
+        stream: Self::TcpStream,
+    ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
+        (Box::new(stream.clone()), Box::new(stream))
+    }
+
+    #[cfg(unix)]
+    fn split_unix(
+        &self,
+        stream: Self::UnixStream,
+    ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
+        (Box::new(stream.clone()), Box::new(stream))
+    }
 }
 
 /// [`ahttp::ClientSession`] on smol.

@@ -15,7 +15,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::time::Instant;
-use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
+use tokio_util::compat::{Compat, TokioAsyncReadCompatExt, TokioAsyncWriteCompatExt};
 
 pub use ahttp::*;
 
@@ -77,6 +77,24 @@ impl ahttp::Runtime for TokioRuntime {
 
     fn sleep_until(&self, deadline: Instant) -> Self::Sleep {
         Box::pin(tokio::time::sleep_until(deadline.into()))
+    }
+
+    // tokio's owned halves read and write without a lock between them.
+    fn split_tcp(
+        &self,
+        stream: Self::TcpStream,
+    ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
+        let (read, write) = stream.into_inner().into_split();
+        (Box::new(read.compat()), Box::new(write.compat_write()))
+    }
+
+    #[cfg(unix)]
+    fn split_unix(
+        &self,
+        stream: Self::UnixStream,
+    ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
+        let (read, write) = stream.into_inner().into_split();
+        (Box::new(read.compat()), Box::new(write.compat_write()))
     }
 }
 

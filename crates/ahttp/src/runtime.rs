@@ -80,6 +80,37 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn unix_is_stale(&self, stream: &mut Self::UnixStream) -> bool {
         read_probe_is_stale(stream)
     }
+
+    /// Splits a TCP stream into halves that one task can read from while
+    /// others write (a WebSocket does). The default, [`split_with_lock`],
+    /// shares the stream behind a lock taken on every read and write;
+    /// runtimes whose sockets split without one (tokio's `into_split`, or
+    /// async-io's streams, which are shared handles) override it.
+    fn split_tcp(&self, stream: Self::TcpStream) -> (BoxRead, BoxWrite) {
+        split_with_lock(stream)
+    }
+
+    /// [`Runtime::split_tcp`] for Unix domain socket streams.
+    #[cfg(unix)]
+    fn split_unix(&self, stream: Self::UnixStream) -> (BoxRead, BoxWrite) {
+        split_with_lock(stream)
+    }
+}
+
+/// The reading half of a split stream.
+pub type BoxRead = Box<dyn AsyncRead + Send + Unpin>;
+/// The writing half of a split stream.
+pub type BoxWrite = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// Splits any stream into halves that share it behind a lock
+/// (`futures::io::split`), the fallback of [`Runtime::split_tcp`] and
+/// [`Io::split`].
+pub fn split_with_lock<S>(stream: S) -> (BoxRead, BoxWrite)
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let (read, write) = futures_util::io::AsyncReadExt::split(stream);
+    (Box::new(read), Box::new(write))
 }
 
 /// An idle-stream check by a read attempt with a no-op waker: ready means
@@ -118,6 +149,12 @@ pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {
     /// request (see [`Runtime::tcp_is_stale`]). Never waits.
     fn is_stale(&mut self) -> bool {
         read_probe_is_stale(self)
+    }
+
+    /// Splits the stream into halves that one task can read from while
+    /// others write; see [`Runtime::split_tcp`].
+    fn split(self: Box<Self>) -> (BoxRead, BoxWrite) {
+        split_with_lock(self)
     }
 }
 
@@ -203,12 +240,22 @@ impl<R: Runtime> Io for TcpIo<R> {
     fn is_stale(&mut self) -> bool {
         self.rt.tcp_is_stale(&mut self.stream)
     }
+
+    fn split(self: Box<Self>) -> (BoxRead, BoxWrite) {
+        let TcpIo { rt, stream } = *self;
+        rt.split_tcp(stream)
+    }
 }
 
 #[cfg(unix)]
 impl<R: Runtime> Io for UnixIo<R> {
     fn is_stale(&mut self) -> bool {
         self.rt.unix_is_stale(&mut self.stream)
+    }
+
+    fn split(self: Box<Self>) -> (BoxRead, BoxWrite) {
+        let UnixIo { rt, stream } = *self;
+        rt.split_unix(stream)
     }
 }
 

@@ -15,7 +15,7 @@
 use crate::conn::{Connection, ScratchRead};
 use crate::error::{Error, ErrorKind, ResponseParts, Result};
 use crate::request::RequestBuilder;
-use crate::runtime::{BoxIo, Runtime};
+use crate::runtime::{BoxRead, BoxWrite, Runtime};
 use crate::session::ClientSession;
 use ahttp_proto::ws::deflate::{Compressor, Decompressor, DeflateConfig};
 use ahttp_proto::ws::frame::{encode_frame, Opcode};
@@ -25,7 +25,6 @@ use ahttp_proto::ws::message::{
 };
 use bytes::{Bytes, BytesMut};
 use futures_util::future::{select, Either};
-use futures_util::io::{ReadHalf, WriteHalf};
 use futures_util::lock::Mutex as AsyncMutex;
 use futures_util::{AsyncReadExt, AsyncWriteExt, Stream};
 use http::Method;
@@ -373,7 +372,7 @@ struct Reader {
     /// `None` once closed: the socket goes when both halves are dropped
     /// (closing the write half alone does not shut a socket down on every
     /// runtime).
-    io: Option<ReadHalf<BoxIo>>,
+    io: Option<BoxRead>,
     buf: BytesMut,
     scratch: ScratchRead,
     inflate: Option<Decompressor>,
@@ -454,7 +453,7 @@ impl Drop for ReadInto<'_> {
 /// compressed messages go out in the order their compressor saw them.
 struct Writer {
     /// `None` once closed.
-    io: Option<WriteHalf<BoxIo>>,
+    io: Option<BoxWrite>,
     buf: BytesMut,
     deflate: Option<Compressor>,
 }
