@@ -4,6 +4,16 @@
 //! inside the caller's awaits. So a runtime only has to connect sockets,
 //! resolve names, and sleep. `ahttp-tokio`, `ahttp-async-std` and
 //! `ahttp-smol` implement [`Runtime`]; a custom runtime can too.
+//!
+//! Two more pairs of methods (TCP and Unix) have defaults that work
+//! anywhere and may be overridden where the runtime can do better:
+//! checking an idle pooled socket ([`Runtime::tcp_is_stale`]: a peek on
+//! async-io, whose read attempts re-arm the reactor), and splitting a
+//! socket for a WebSocket's concurrent reader and writers
+//! ([`Runtime::split_tcp`]: without a lock where the runtime's sockets
+//! allow it). Runtimes whose timer registrations are costly can serve
+//! every deadline from one timer with [`TimerHub`], as the async-io
+//! adapters do.
 
 use futures_io::{AsyncRead, AsyncWrite};
 
