@@ -495,9 +495,12 @@ impl<R: Runtime> TcpConnector<R> {
                         shared,
                         permit: Some(permit),
                     };
-                    let io =
-                        timeout::run(rt, connect_deadline, self.open(key, timeouts, tls, proxy))
-                            .await?;
+                    // Boxed: opening (DNS, happy eyeballs, proxies, TLS)
+                    // is the largest state machine of a request, and most
+                    // requests reuse a connection instead; inline, its
+                    // room made every request's future kilobytes larger.
+                    let open = Box::pin(self.open(key, timeouts, tls, proxy));
+                    let io = timeout::run(rt, connect_deadline, open).await?;
                     if let Some(permit) = guard.permit.take() {
                         shared.lock().pool.connected(permit);
                     }

@@ -12,7 +12,8 @@ use ahttp_proto::h1::{BodyState, Event, RequestHead, ResponseHead};
 use bytes::{Bytes, BytesMut};
 use futures_util::future::{select, Either};
 use http::{HeaderValue, Method, StatusCode, Version};
-use std::pin::pin;
+use std::future::Future;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 use std::time::Instant;
 use url::Url;
@@ -344,21 +345,40 @@ impl<R: Runtime> RequestBuilder<R> {
 
     /// Sends the request, follows redirects, and returns the response once
     /// its head has arrived; the body is read from the response.
-    pub async fn send(self) -> Result<ClientResponse<R>> {
-        let session = self.session.clone();
-        session.check_open()?;
+    pub fn send(self) -> impl Future<Output = Result<ClientResponse<R>>> + Send + 'static {
+        // The exchange (redirects, bodies, reads) is a large state machine:
+        // it is boxed here, once per request, so that the future returned
+        // holds little more than a pointer and moves cheaply through the
+        // caller's futures. (As an `async fn` taking the builder, it held
+        // the builder too: 1,376 bytes, copied at each of the caller's
+        // awaits.)
+        let started = self.start();
+        async move {
+            let (rt, total, exchange) = started?;
+            timeout::run(&rt, total, exchange).await
+        }
+    }
+
+    /// What `send` does before its first await: the checks that fail at
+    /// once, the total deadline, and the boxed exchange.
+    #[allow(clippy::type_complexity)]
+    fn start(
+        self,
+    ) -> Result<(
+        R,
+        Option<Deadline>,
+        Pin<Box<dyn Future<Output = Result<ClientResponse<R>>> + Send>>,
+    )> {
+        self.session.check_open()?;
         if let Some(e) = self.error {
             return Err(e);
         }
-        let inner = &session.inner;
+        let inner = &self.session.inner;
         let rt = inner.rt.clone();
         let timeout = self.timeout.unwrap_or(inner.timeout);
         let start = rt.now();
         let total = total_deadline(start, timeout.total);
-        // Boxed once per request: the whole exchange (redirects, bodies,
-        // reads) is a large state machine that should not sit on the
-        // caller's stack.
-        timeout::run(&rt, total, Box::pin(send_all(self, total, start))).await
+        Ok((rt, total, Box::pin(send_all(self, total, start))))
     }
 }
 
