@@ -49,7 +49,10 @@ impl HeadParser {
             max_fields: limits.max_headers,
             max_fields_reported: limits.max_headers,
         };
-        if !self.tried_whole {
+        // (An empty buffer is no attempt: a client asks for the response
+        // before any of it has arrived, and the one whole parse is worth
+        // keeping for the first read.)
+        if !self.tried_whole && !buf.is_empty() {
             self.tried_whole = true;
             *examined += buf.len() as u64;
             // On an incomplete head or an error, fall through to scanning,
