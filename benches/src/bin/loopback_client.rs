@@ -71,7 +71,12 @@ fn main() {
                     url,
                     n,
                     concurrent,
-                    |f| async move { tokio::spawn(f).await.expect("task") }
+                    // Spawned now, joined later: an `async move { spawn }`
+                    // would only spawn when joined, one task at a time.
+                    |f| {
+                        let task = tokio::spawn(f);
+                        async move { task.await.expect("task") }
+                    }
                 )
             }),
         "ahttp-smol" => {
