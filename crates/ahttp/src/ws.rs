@@ -483,6 +483,10 @@ struct Shared<R: Runtime> {
     /// Set once when the connection shuts down; read on every receive
     /// step, so it is an atomic rather than part of `status`.
     closed: AtomicBool,
+    /// Set once the codec's close state leaves `Open` (a close frame was
+    /// sent or received): data and control frames are refused from then
+    /// on. Kept beside the codec so that a send does not take its lock.
+    closing: AtomicBool,
     reader: AsyncMutex<Reader>,
     writer: AsyncMutex<Writer>,
     status: Mutex<Status>,
@@ -596,6 +600,7 @@ impl<R: Runtime> ClientWebSocket<R> {
             compress: deflate.map_or(0, |n| n.client_window_bits),
             codec: Mutex::new(codec),
             closed: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
             reader: AsyncMutex::new(Reader {
                 io: Some(read),
                 buf,
@@ -703,29 +708,32 @@ impl<R: Runtime> ClientWebSocket<R> {
         let writer = &mut *writer;
         writer.buf.clear();
         let use_deflate = writer.deflate.is_some() && compress != Some(false);
-        {
-            let mut codec = self.codec();
-            if codec.close_state() != CloseState::Open {
-                return Err(closed_error());
-            }
-            if use_deflate {
-                let deflate = writer.deflate.as_mut().expect("checked above");
-                let compressed = deflate.compress_message(data).map_err(ws_error)?;
-                codec
-                    .encode_compressed(kind, &compressed, mask_key(), &mut writer.buf)
-                    .map_err(ws_error)?;
-            } else {
-                encode_frame(
-                    kind.opcode(),
-                    true,
-                    false,
-                    data,
-                    mask_key(),
-                    &mut writer.buf,
-                )
-                .map_err(ws_error)?;
-            }
+        if self.shared.closing.load(Ordering::Acquire) {
+            return Err(closed_error());
         }
+        if use_deflate {
+            let deflate = writer.deflate.as_mut().expect("checked above");
+            let compressed = deflate.compress_message(data).map_err(ws_error)?;
+            // RSV1 marks a compressed message (RFC 7692).
+            encode_frame(
+                kind.opcode(),
+                true,
+                true,
+                &compressed,
+                mask_key(),
+                &mut writer.buf,
+            )
+        } else {
+            encode_frame(
+                kind.opcode(),
+                true,
+                false,
+                data,
+                mask_key(),
+                &mut writer.buf,
+            )
+        }
+        .map_err(ws_error)?;
         self.write(writer).await
     }
 
@@ -766,7 +774,7 @@ impl<R: Runtime> ClientWebSocket<R> {
         let mut writer = lock(&self.shared.writer).await;
         let writer = &mut *writer;
         writer.buf.clear();
-        if self.codec().close_state() != CloseState::Open {
+        if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed_error());
         }
         encode_frame(opcode, true, false, data, mask_key(), &mut writer.buf).map_err(|e| {
@@ -811,6 +819,7 @@ impl<R: Runtime> ClientWebSocket<R> {
             .map_err(|e| {
                 Error::new(ErrorKind::Builder, "invalid close code or reason").with_source(e)
             })?;
+            self.shared.closing.store(true, Ordering::Release);
         }
         self.write(writer).await?;
         Ok(true)
@@ -984,6 +993,9 @@ impl<R: Runtime> ClientWebSocket<R> {
                     Ok(None) => codec.payload_wanted(reader.buf.len()),
                     _ => None,
                 };
+                if codec.close_state() != CloseState::Open {
+                    self.shared.closing.store(true, Ordering::Release);
+                }
                 (decoded, wanted)
             };
             let message = match decoded {
