@@ -100,7 +100,10 @@ impl ahttp::Runtime for AsyncStdRuntime {
         &self,
         stream: Self::TcpStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
-        (Box::new(stream.clone()), Box::new(stream))
+        (
+            Box::new(ahttp::runtime::PlainRead(stream.clone())),
+            Box::new(stream),
+        )
     }
 
     #[cfg(unix)]
@@ -108,7 +111,10 @@ impl ahttp::Runtime for AsyncStdRuntime {
         &self,
         stream: Self::UnixStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
-        (Box::new(stream.clone()), Box::new(stream))
+        (
+            Box::new(ahttp::runtime::PlainRead(stream.clone())),
+            Box::new(stream),
+        )
     }
 }
 

@@ -102,7 +102,10 @@ impl ahttp::Runtime for SmolRuntime {
         &self,
         stream: Self::TcpStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
-        (Box::new(stream.clone()), Box::new(stream))
+        (
+            Box::new(ahttp::runtime::PlainRead(stream.clone())),
+            Box::new(stream),
+        )
     }
 
     #[cfg(unix)]
@@ -110,7 +113,10 @@ impl ahttp::Runtime for SmolRuntime {
         &self,
         stream: Self::UnixStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
-        (Box::new(stream.clone()), Box::new(stream))
+        (
+            Box::new(ahttp::runtime::PlainRead(stream.clone())),
+            Box::new(stream),
+        )
     }
 }
 

@@ -19,6 +19,8 @@ use tokio_util::compat::{Compat, TokioAsyncReadCompatExt, TokioAsyncWriteCompatE
 
 pub use ahttp::*;
 
+mod read_half;
+
 /// The tokio implementation of [`ahttp::Runtime`]. Must be used from
 /// within a tokio runtime (timers and sockets need its reactor).
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,13 +81,17 @@ impl ahttp::Runtime for TokioRuntime {
         Box::pin(tokio::time::sleep_until(deadline.into()))
     }
 
-    // tokio's owned halves read and write without a lock between them.
+    // tokio's owned halves read and write without a lock between them, and
+    // the read half reads into uninitialised room.
     fn split_tcp(
         &self,
         stream: Self::TcpStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
         let (read, write) = stream.into_inner().into_split();
-        (Box::new(read.compat()), Box::new(write.compat_write()))
+        (
+            Box::new(read_half::TokioReadHalf(read)),
+            Box::new(write.compat_write()),
+        )
     }
 
     #[cfg(unix)]
@@ -94,7 +100,10 @@ impl ahttp::Runtime for TokioRuntime {
         stream: Self::UnixStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
         let (read, write) = stream.into_inner().into_split();
-        (Box::new(read.compat()), Box::new(write.compat_write()))
+        (
+            Box::new(read_half::TokioReadHalf(read)),
+            Box::new(write.compat_write()),
+        )
     }
 }
 

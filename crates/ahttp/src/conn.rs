@@ -91,6 +91,17 @@ impl ScratchRead {
         &mut self.scratch
     }
 
+    /// How many bytes the next read should make room for.
+    pub fn read_size(&self) -> usize {
+        self.size.size
+    }
+
+    /// Adapts the read size to a read of `n` bytes made elsewhere (straight
+    /// into a caller's buffer).
+    pub fn record(&mut self, n: usize) {
+        self.size.record(n);
+    }
+
     /// Moves the `n` bytes just read into `buf`.
     pub fn commit(&mut self, n: usize, buf: &mut BytesMut) {
         // Room for a whole read, not just these bytes: a buffer grown only

@@ -108,7 +108,55 @@ pub trait Runtime: Clone + Send + Sync + 'static {
 }
 
 /// The reading half of a split stream.
-pub type BoxRead = Box<dyn AsyncRead + Send + Unpin>;
+pub type BoxRead = Box<dyn ReadIo>;
+
+/// The reading half of a split stream: a futures-io reader that may also
+/// read straight into a buffer's spare capacity.
+///
+/// futures-io reads need initialised memory, so ahttp reads through a
+/// scratch buffer zeroed once and copies what arrived. A runtime whose
+/// reads can fill uninitialised memory (tokio's `ReadBuf`, through
+/// tokio-util's `poll_read_buf`) says so with [`ReadIo::can_read_buf`] and
+/// saves that copy, and the zeroing of the room for a large WebSocket frame.
+pub trait ReadIo: AsyncRead + Send + Unpin + 'static {
+    /// Whether [`ReadIo::poll_read_buf`] is implemented.
+    fn can_read_buf(&self) -> bool {
+        false
+    }
+
+    /// Reads into `buf`'s spare capacity (which the caller has reserved)
+    /// and appends what arrived; `Ok(0)` is the end of the stream. Only
+    /// called when [`ReadIo::can_read_buf`] is true; the default is never
+    /// reached and reports an error.
+    fn poll_read_buf(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+        _buf: &mut bytes::BytesMut,
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this stream cannot read into uninitialised memory",
+        )))
+    }
+}
+
+/// A futures-io reader as a [`ReadIo`] that reads through ahttp's scratch
+/// buffer (the default): what a runtime's [`Runtime::split_tcp`] wraps its
+/// read half in when it has nothing better.
+#[derive(Debug)]
+pub struct PlainRead<S>(pub S);
+
+impl<S: AsyncRead + Unpin> AsyncRead for PlainRead<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncRead + Send + Unpin + 'static> ReadIo for PlainRead<S> {}
 /// The writing half of a split stream.
 pub type BoxWrite = Box<dyn AsyncWrite + Send + Unpin>;
 
@@ -120,7 +168,7 @@ where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
     let (read, write) = futures_util::io::AsyncReadExt::split(stream);
-    (Box::new(read), Box::new(write))
+    (Box::new(PlainRead(read)), Box::new(write))
 }
 
 /// An idle-stream check by a read attempt with a no-op waker: ready means

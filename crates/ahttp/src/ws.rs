@@ -26,7 +26,7 @@ use ahttp_proto::ws::message::{
 use bytes::{Bytes, BytesMut};
 use futures_util::future::{select, Either};
 use futures_util::lock::Mutex as AsyncMutex;
-use futures_util::{AsyncReadExt, AsyncWriteExt, Stream};
+use futures_util::{AsyncRead, AsyncWriteExt, Stream};
 use http::Method;
 use std::fmt;
 use std::future::Future;
@@ -382,62 +382,106 @@ struct Reader {
     between_messages: bool,
 }
 
-/// Where one `read_more` puts what it reads: through the scratch buffer,
-/// or, for a large frame the codec takes whole, straight into zero-filled
-/// room at the end of the read buffer (zeroed once for all its reads: one
-/// pass over the frame fewer than copying from the scratch buffer).
+/// Where one `read_more` puts what it reads: straight into the read
+/// buffer's spare capacity where the runtime's reader can fill
+/// uninitialised memory ([`ReadIo::can_read_buf`]); otherwise through the
+/// scratch buffer, or, for a large frame the codec takes whole, straight
+/// into zero-filled room at the end of the read buffer (zeroed once for
+/// all its reads: one pass over the frame fewer than copying from the
+/// scratch buffer).
 ///
 /// Dropping it, also when a receive is cancelled in the middle of a read,
 /// cuts the read buffer back to the bytes that really arrived: a
 /// cancelled receive loses nothing and leaves no zeros behind.
+///
+/// [`ReadIo::can_read_buf`]: crate::runtime::ReadIo::can_read_buf
 struct ReadInto<'a> {
     buf: &'a mut BytesMut,
     scratch: &'a mut ScratchRead,
     start: usize,
     filled: usize,
-    /// The size of the room in `buf` when reading straight into it.
-    direct: Option<usize>,
+    mode: ReadMode,
+}
+
+#[derive(Clone, Copy)]
+enum ReadMode {
+    /// Through the scratch buffer; any read completes it.
+    Scratch,
+    /// Into zero-filled room of this size at the end of the buffer.
+    Zeroed { want: usize },
+    /// Into the buffer's spare capacity; complete after `want` bytes when
+    /// set (a large frame taken whole), else after any read.
+    Spare { want: Option<usize> },
 }
 
 impl<'a> ReadInto<'a> {
     /// `wanted`: the bytes the codec waits for to complete a frame it
     /// takes whole; that room is reserved at once rather than grown by
-    /// doubling (bounded: the length is the peer's word).
-    fn new(buf: &'a mut BytesMut, scratch: &'a mut ScratchRead, wanted: Option<u64>) -> Self {
+    /// doubling (bounded: the length is the peer's word). `spare`: the
+    /// reader can fill uninitialised room.
+    fn new(
+        buf: &'a mut BytesMut,
+        scratch: &'a mut ScratchRead,
+        wanted: Option<u64>,
+        spare: bool,
+    ) -> Self {
         let wanted = wanted.map(|m| usize::try_from(m).unwrap_or(usize::MAX).min(MAX_RESERVE));
-        let direct = wanted.filter(|&want| want >= DIRECT_READ_MIN);
+        let large = wanted.filter(|&want| want >= DIRECT_READ_MIN);
         let start = buf.len();
-        match (direct, wanted) {
-            (Some(want), _) => buf.resize(start + want, 0),
-            (None, Some(want)) => buf.reserve(want),
-            (None, None) => {}
-        }
+        let mode = match (spare, large, wanted) {
+            (true, _, _) => {
+                let room = wanted.unwrap_or(0).max(scratch.read_size());
+                if buf.capacity() - start < room {
+                    buf.reserve(room);
+                }
+                ReadMode::Spare { want: large }
+            }
+            (false, Some(want), _) => {
+                buf.resize(start + want, 0);
+                ReadMode::Zeroed { want }
+            }
+            (false, None, Some(want)) => {
+                buf.reserve(want);
+                ReadMode::Scratch
+            }
+            (false, None, None) => ReadMode::Scratch,
+        };
         ReadInto {
             buf,
             scratch,
             start,
             filled: 0,
-            direct,
+            mode,
         }
     }
 
-    /// Where the next read goes.
-    fn room(&mut self) -> &mut [u8] {
-        match self.direct {
-            Some(want) => &mut self.buf[self.start + self.filled..self.start + want],
-            None => self.scratch.room(),
+    /// Reads once from `io` into the room.
+    fn poll_read(
+        &mut self,
+        io: &mut BoxRead,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<usize>> {
+        match self.mode {
+            ReadMode::Spare { .. } => io.poll_read_buf(cx, self.buf),
+            ReadMode::Zeroed { want } => {
+                let room = &mut self.buf[self.start + self.filled..self.start + want];
+                Pin::new(io).poll_read(cx, room)
+            }
+            ReadMode::Scratch => Pin::new(io).poll_read(cx, self.scratch.room()),
         }
     }
 
     /// `n` bytes were read into the room; true when the read is complete
-    /// (false: more of the direct room is still to fill).
+    /// (false: more of a large frame is still to come).
     fn arrived(&mut self, n: usize) -> bool {
-        match self.direct {
-            Some(want) => {
-                self.filled += n;
-                self.filled >= want
+        self.filled += n;
+        match self.mode {
+            ReadMode::Spare { want } => {
+                self.scratch.record(n);
+                want.is_none_or(|want| self.filled >= want)
             }
-            None => {
+            ReadMode::Zeroed { want } => self.filled >= want,
+            ReadMode::Scratch => {
                 self.scratch.commit(n, self.buf);
                 true
             }
@@ -447,7 +491,7 @@ impl<'a> ReadInto<'a> {
 
 impl Drop for ReadInto<'_> {
     fn drop(&mut self) {
-        if self.direct.is_some() {
+        if let ReadMode::Zeroed { .. } = self.mode {
             self.buf.truncate(self.start + self.filled);
         }
     }
@@ -1077,7 +1121,8 @@ impl<R: Runtime> ClientWebSocket<R> {
         let Reader {
             io, buf, scratch, ..
         } = reader;
-        let mut into = ReadInto::new(buf, scratch, wanted);
+        let spare = io.as_ref().is_some_and(|io| io.can_read_buf());
+        let mut into = ReadInto::new(buf, scratch, wanted, spare);
         loop {
             let heartbeat_at = self.shared.settings.heartbeat.and_then(|interval| {
                 let status = self.status();
@@ -1094,7 +1139,7 @@ impl<R: Runtime> ClientWebSocket<R> {
                 return Err(WsMessage::Closed);
             };
             let read = {
-                let read = pin!(io.read(into.room()));
+                let read = pin!(std::future::poll_fn(|cx| into.poll_read(io, cx)));
                 match wake {
                     None => Some(read.await),
                     Some(at) => match select(read, self.shared.rt.sleep_until(at)).await {
