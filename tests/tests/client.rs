@@ -679,6 +679,15 @@ async fn timeouts<R: Runtime + Default>() {
         resp.read().await.unwrap_err().kind(),
         &ErrorKind::TotalTimeout
     );
+    // The total timeout starts when the request does (its future's first
+    // poll), not when `send()` built the future.
+    let pending = s
+        .get(server.url("/get"))
+        .timeout(ClientTimeout::total(Duration::from_millis(200)))
+        .send();
+    let rt = R::default();
+    rt.sleep_until(rt.now() + Duration::from_millis(300)).await;
+    assert_eq!(pending.await.unwrap().status(), 200);
     // Connecting to a port nobody listens on fails as a connector error.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -988,8 +997,14 @@ async fn session_close_and_drop<R: Runtime + Default>() {
     let mut resp = s.get(server.url("/get")).send().await.unwrap();
     json_of(&mut resp).await;
     assert_eq!(s.connector().counts().0, 1, "one idle connection");
+    // A request built before the close but started after it is refused.
+    let built_before = s.get(server.url("/get")).send();
     s.close().await;
     assert!(s.closed());
+    assert_eq!(
+        built_before.await.unwrap_err().kind(),
+        &ErrorKind::SessionClosed
+    );
     assert_eq!(
         s.get(server.url("/get")).send().await.unwrap_err().kind(),
         &ErrorKind::SessionClosed

@@ -101,3 +101,30 @@ fn a_past_deadline_completes_at_once_and_many_leave_nothing_behind() {
     });
     assert!(format!("{hub:?}").contains("waiting: 0"), "{hub:?}");
 }
+
+/// A waker that panics (an executor's bug) must not keep the other due
+/// deadlines from being woken: they have left the hub already.
+#[test]
+fn a_panicking_waker_does_not_strand_the_other_due_deadlines() {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    struct Panics;
+    impl Wake for Panics {
+        fn wake(self: Arc<Self>) {
+            panic!("this waker panics");
+        }
+    }
+
+    let hub = hub();
+    let at = Instant::now() + Duration::from_millis(50);
+    // Registered first, with the panicking waker: woken first.
+    let mut first = hub.sleep_until(at);
+    let panics = Waker::from(Arc::new(Panics));
+    assert!(std::pin::Pin::new(&mut first)
+        .poll(&mut Context::from_waker(&panics))
+        .is_pending());
+    smol::block_on(within(Duration::from_secs(10), hub.sleep_until(at)));
+    drop(first);
+}

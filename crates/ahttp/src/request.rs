@@ -344,43 +344,35 @@ impl<R: Runtime> RequestBuilder<R> {
     }
 
     /// Sends the request, follows redirects, and returns the response once
-    /// its head has arrived; the body is read from the response.
-    pub fn send(self) -> impl Future<Output = Result<ClientResponse<R>>> + Send + 'static {
-        // The exchange (redirects, bodies, reads) is a large state machine:
-        // it is boxed here, once per request, so that the future returned
-        // holds little more than a pointer and moves cheaply through the
-        // caller's futures. (As an `async fn` taking the builder, it held
-        // the builder too: 1,376 bytes, copied at each of the caller's
-        // awaits.)
-        let started = self.start();
-        async move {
-            let (rt, total, exchange) = started?;
-            timeout::run(&rt, total, exchange).await
-        }
-    }
-
-    /// What `send` does before its first await: the checks that fail at
-    /// once, the total deadline, and the boxed exchange.
-    #[allow(clippy::type_complexity)]
-    fn start(
-        self,
-    ) -> Result<(
-        R,
-        Option<Deadline>,
-        Pin<Box<dyn Future<Output = Result<ClientResponse<R>>> + Send>>,
-    )> {
-        self.session.check_open()?;
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let inner = &self.session.inner;
-        let rt = inner.rt.clone();
-        let timeout = self.timeout.unwrap_or(inner.timeout);
-        let start = rt.now();
-        let total = total_deadline(start, timeout.total);
-        Ok((rt, total, Box::pin(send_all(self, total, start))))
+    /// its head has arrived; the body is read from the response. Nothing
+    /// happens, and the total timeout does not start, until the future is
+    /// first polled.
+    pub fn send(self) -> ResponseFuture<R> {
+        // Boxed, once per request: the exchange (redirects, bodies, reads)
+        // is a large state machine, and the future returned then moves
+        // through the caller's futures as a pointer. (As an `async fn`
+        // taking the builder it was 1,376 bytes, copied at each of the
+        // caller's awaits.)
+        Box::pin(async move {
+            let mut b = self;
+            b.session.check_open()?;
+            if let Some(e) = b.error.take() {
+                return Err(e);
+            }
+            let rt = b.session.inner.rt.clone();
+            let timeout = b.timeout.unwrap_or(b.session.inner.timeout);
+            let start = rt.now();
+            let total = total_deadline(start, timeout.total);
+            // Boxed on its own too: inline, this block's state (and every
+            // move of it while it starts) would be several kilobytes.
+            timeout::run(&rt, total, Box::pin(send_all(b, total, start))).await
+        })
     }
 }
+
+/// The future of [`RequestBuilder::send`]: the response once its head has
+/// arrived.
+pub type ResponseFuture<R> = Pin<Box<dyn Future<Output = Result<ClientResponse<R>>> + Send>>;
 
 /// The state that changes from hop to hop of a redirect chain.
 struct Hop {

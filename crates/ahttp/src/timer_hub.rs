@@ -115,7 +115,16 @@ where
             state.armed = None;
             rearm(self, &mut state)
         };
-        due.into_iter().for_each(Waker::wake);
+        wake_all(due);
+    }
+}
+
+/// Wakes every task in `due`, each even if an earlier waker panics (they
+/// are out of the map already, so one left unwoken would never be): the
+/// panic is dropped, as async-io's reactor drops a waker's panic.
+fn wake_all(due: Vec<Waker>) {
+    for waker in due {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
     }
 }
 
@@ -183,6 +192,9 @@ where
             return Poll::Ready(());
         }
         let this = &mut *self;
+        // A waker replaced here is dropped after the lock is released: a
+        // waker's drop may run an executor's code.
+        let mut replaced = None;
         let due = {
             let mut state = this.shared.lock();
             let id = *this.id.get_or_insert_with(|| {
@@ -192,7 +204,7 @@ where
             match state.waiting.entry((this.deadline, id)) {
                 Entry::Occupied(mut waiting) => {
                     if !waiting.get().will_wake(cx.waker()) {
-                        waiting.insert(cx.waker().clone());
+                        replaced = Some(waiting.insert(cx.waker().clone()));
                     }
                 }
                 Entry::Vacant(place) => {
@@ -201,7 +213,8 @@ where
             }
             rearm(&this.shared, &mut state)
         };
-        due.into_iter().for_each(Waker::wake);
+        drop(replaced);
+        wake_all(due);
         // If this deadline was among the due ones it has been woken and
         // its next poll completes.
         Poll::Pending
@@ -211,7 +224,9 @@ where
 impl<T> HubSleep<T> {
     fn leave(&mut self) {
         if let Some(id) = self.id.take() {
-            self.shared.lock().waiting.remove(&(self.deadline, id));
+            // The waker goes after the lock is released (see `poll`).
+            let waker = self.shared.lock().waiting.remove(&(self.deadline, id));
+            drop(waker);
         }
     }
 }
