@@ -27,6 +27,11 @@ use std::time::Instant;
 /// from any thread and polled from any thread; its `poll` must not wake the
 /// waker it is given before returning (wake-ups come later, from the
 /// runtime), as async-io's and tokio's timers do not.
+///
+/// The armed runtime timer holds a waker that points back at the hub, so
+/// a hub's memory is freed only once that timer has fired or been
+/// replaced after its last handle is gone. The adapters keep one hub for
+/// the life of the process.
 pub struct TimerHub<T> {
     shared: Arc<Shared<T>>,
 }
