@@ -81,6 +81,34 @@ impl ahttp::Runtime for TokioRuntime {
         Box::pin(tokio::time::sleep_until(deadline.into()))
     }
 
+    // Reads into uninitialised room through tokio's ReadBuf.
+    fn tcp_poll_read_buf(
+        &self,
+        stream: &mut Self::TcpStream,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut bytes::BytesMut,
+    ) -> Option<std::task::Poll<io::Result<usize>>> {
+        Some(tokio_util::io::poll_read_buf(
+            Pin::new(stream.get_mut()),
+            cx,
+            buf,
+        ))
+    }
+
+    #[cfg(unix)]
+    fn unix_poll_read_buf(
+        &self,
+        stream: &mut Self::UnixStream,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut bytes::BytesMut,
+    ) -> Option<std::task::Poll<io::Result<usize>>> {
+        Some(tokio_util::io::poll_read_buf(
+            Pin::new(stream.get_mut()),
+            cx,
+            buf,
+        ))
+    }
+
     // tokio's owned halves read and write without a lock between them, and
     // the read half reads into uninitialised room.
     fn split_tcp(

@@ -180,10 +180,24 @@ impl Connection {
     /// Reads once from the socket into the read buffer. `Ok(0)` is EOF,
     /// which is also passed on to the protocol state.
     pub fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.io).poll_read(cx, self.read_room.room());
+        // Straight into the buffer where the runtime can read into
+        // uninitialised memory; else through the scratch buffer.
+        let room = self.read_room.read_size();
+        if self.read_buf.capacity() - self.read_buf.len() < room {
+            self.read_buf.reserve(room);
+        }
+        let (result, direct) = match self.io.poll_read_buf(cx, &mut self.read_buf) {
+            Some(result) => (result, true),
+            None => (
+                Pin::new(&mut self.io).poll_read(cx, self.read_room.room()),
+                false,
+            ),
+        };
         if let Poll::Ready(Ok(n)) = result {
             if n == 0 {
                 self.proto.receive_eof();
+            } else if direct {
+                self.read_room.record(n);
             } else {
                 self.read_room.commit(n, &mut self.read_buf);
             }

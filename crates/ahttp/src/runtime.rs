@@ -105,6 +105,31 @@ pub trait Runtime: Clone + Send + Sync + 'static {
     fn split_unix(&self, stream: Self::UnixStream) -> (BoxRead, BoxWrite) {
         split_with_lock(stream)
     }
+
+    /// Reads from a TCP stream straight into `buf`'s spare capacity (which
+    /// the caller has reserved), appending what arrived, where the runtime
+    /// can read into uninitialised memory; `None` where it cannot, and
+    /// ahttp reads through its zeroed-once scratch buffer and copies (see
+    /// [`ReadIo`]). tokio can, through tokio-util's `poll_read_buf`.
+    fn tcp_poll_read_buf(
+        &self,
+        _stream: &mut Self::TcpStream,
+        _cx: &mut std::task::Context<'_>,
+        _buf: &mut bytes::BytesMut,
+    ) -> Option<std::task::Poll<io::Result<usize>>> {
+        None
+    }
+
+    /// [`Runtime::tcp_poll_read_buf`] for Unix domain socket streams.
+    #[cfg(unix)]
+    fn unix_poll_read_buf(
+        &self,
+        _stream: &mut Self::UnixStream,
+        _cx: &mut std::task::Context<'_>,
+        _buf: &mut bytes::BytesMut,
+    ) -> Option<std::task::Poll<io::Result<usize>>> {
+        None
+    }
 }
 
 /// The reading half of a split stream.
@@ -214,6 +239,17 @@ pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {
     fn split(self: Box<Self>) -> (BoxRead, BoxWrite) {
         split_with_lock(self)
     }
+
+    /// Reads straight into `buf`'s reserved spare capacity where the
+    /// stream can; `None` where it cannot (see
+    /// [`Runtime::tcp_poll_read_buf`]).
+    fn poll_read_buf(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+        _buf: &mut bytes::BytesMut,
+    ) -> Option<std::task::Poll<io::Result<usize>>> {
+        None
+    }
 }
 
 /// A runtime's TCP stream as ahttp holds it: the stream and the runtime
@@ -303,6 +339,14 @@ impl<R: Runtime> Io for TcpIo<R> {
         let TcpIo { rt, stream } = *self;
         rt.split_tcp(stream)
     }
+
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut bytes::BytesMut,
+    ) -> Option<std::task::Poll<io::Result<usize>>> {
+        self.rt.tcp_poll_read_buf(&mut self.stream, cx, buf)
+    }
 }
 
 #[cfg(unix)]
@@ -314,6 +358,14 @@ impl<R: Runtime> Io for UnixIo<R> {
     fn split(self: Box<Self>) -> (BoxRead, BoxWrite) {
         let UnixIo { rt, stream } = *self;
         rt.split_unix(stream)
+    }
+
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut bytes::BytesMut,
+    ) -> Option<std::task::Poll<io::Result<usize>>> {
+        self.rt.unix_poll_read_buf(&mut self.stream, cx, buf)
     }
 }
 
