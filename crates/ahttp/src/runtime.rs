@@ -5,15 +5,17 @@
 //! resolve names, and sleep. `ahttp-tokio`, `ahttp-async-std` and
 //! `ahttp-smol` implement [`Runtime`]; a custom runtime can too.
 //!
-//! Two more pairs of methods (TCP and Unix) have defaults that work
+//! Three more pairs of methods (TCP and Unix) have defaults that work
 //! anywhere and may be overridden where the runtime can do better:
 //! checking an idle pooled socket ([`Runtime::tcp_is_stale`]: a peek on
-//! async-io, whose read attempts re-arm the reactor), and splitting a
-//! socket for a WebSocket's concurrent reader and writers
-//! ([`Runtime::split_tcp`]: without a lock where the runtime's sockets
-//! allow it). Runtimes whose timer registrations are costly can serve
-//! every deadline from one timer with [`TimerHub`], as the async-io
-//! adapters do.
+//! async-io, whose read attempts re-arm the reactor), splitting a socket
+//! for a WebSocket's concurrent reader and writers ([`Runtime::split_tcp`]:
+//! without a lock where the runtime's sockets allow it), and reading into
+//! uninitialised buffer room ([`Runtime::tcp_poll_read_buf`]: tokio's
+//! `ReadBuf`; futures-io reads need initialised memory, so the default
+//! reads through a scratch buffer and copies). Runtimes whose timer
+//! registrations are costly can serve every deadline from one timer with
+//! [`TimerHub`], as the async-io adapters do.
 
 use futures_io::{AsyncRead, AsyncWrite};
 
