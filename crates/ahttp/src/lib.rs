@@ -42,7 +42,7 @@ mod content;
 pub mod cookie;
 mod dns;
 mod env;
-mod error;
+pub mod error;
 mod headers;
 mod proxy;
 mod request;
