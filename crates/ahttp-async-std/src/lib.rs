@@ -100,10 +100,7 @@ impl ahttp::Runtime for AsyncStdRuntime {
         &self,
         stream: Self::TcpStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
-        (
-            Box::new(ahttp::runtime::PlainRead(stream.clone())),
-            Box::new(stream),
-        )
+        ahttp::runtime::split_shared(stream)
     }
 
     #[cfg(unix)]
@@ -111,10 +108,7 @@ impl ahttp::Runtime for AsyncStdRuntime {
         &self,
         stream: Self::UnixStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
-        (
-            Box::new(ahttp::runtime::PlainRead(stream.clone())),
-            Box::new(stream),
-        )
+        ahttp::runtime::split_shared(stream)
     }
 }
 

@@ -102,10 +102,7 @@ impl ahttp::Runtime for SmolRuntime {
         &self,
         stream: Self::TcpStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
-        (
-            Box::new(ahttp::runtime::PlainRead(stream.clone())),
-            Box::new(stream),
-        )
+        ahttp::runtime::split_shared(stream)
     }
 
     #[cfg(unix)]
@@ -113,10 +110,7 @@ impl ahttp::Runtime for SmolRuntime {
         &self,
         stream: Self::UnixStream,
     ) -> (ahttp::runtime::BoxRead, ahttp::runtime::BoxWrite) {
-        (
-            Box::new(ahttp::runtime::PlainRead(stream.clone())),
-            Box::new(stream),
-        )
+        ahttp::runtime::split_shared(stream)
     }
 }
 

@@ -88,11 +88,7 @@ impl ahttp::Runtime for TokioRuntime {
         cx: &mut std::task::Context<'_>,
         buf: &mut bytes::BytesMut,
     ) -> Option<std::task::Poll<io::Result<usize>>> {
-        Some(tokio_util::io::poll_read_buf(
-            Pin::new(stream.get_mut()),
-            cx,
-            buf,
-        ))
+        Some(read_into_spare(stream, cx, buf))
     }
 
     #[cfg(unix)]
@@ -102,11 +98,7 @@ impl ahttp::Runtime for TokioRuntime {
         cx: &mut std::task::Context<'_>,
         buf: &mut bytes::BytesMut,
     ) -> Option<std::task::Poll<io::Result<usize>>> {
-        Some(tokio_util::io::poll_read_buf(
-            Pin::new(stream.get_mut()),
-            cx,
-            buf,
-        ))
+        Some(read_into_spare(stream, cx, buf))
     }
 
     // tokio's owned halves read and write without a lock between them, and
@@ -133,6 +125,16 @@ impl ahttp::Runtime for TokioRuntime {
             Box::new(write.compat_write()),
         )
     }
+}
+
+/// Reads from a tokio stream straight into `buf`'s spare capacity,
+/// through tokio's `ReadBuf` (no zeroing first).
+fn read_into_spare<S: tokio::io::AsyncRead + Unpin>(
+    stream: &mut Compat<S>,
+    cx: &mut std::task::Context<'_>,
+    buf: &mut bytes::BytesMut,
+) -> std::task::Poll<io::Result<usize>> {
+    tokio_util::io::poll_read_buf(Pin::new(stream.get_mut()), cx, buf)
 }
 
 /// [`ahttp::ClientSession`] on tokio.

@@ -167,6 +167,16 @@ pub trait ReadIo: AsyncRead + Send + Unpin + 'static {
     }
 }
 
+/// Splits a stream that is a shared handle (a clone reads and writes the
+/// same socket, as async-io's and async-std's streams do) into a clone that
+/// reads and the original that writes: no lock between them.
+pub fn split_shared<S>(stream: S) -> (BoxRead, BoxWrite)
+where
+    S: AsyncRead + AsyncWrite + Clone + Send + Unpin + 'static,
+{
+    (Box::new(PlainRead(stream.clone())), Box::new(stream))
+}
+
 /// A futures-io reader as a [`ReadIo`] that reads through ahttp's scratch
 /// buffer (the default): what a runtime's [`Runtime::split_tcp`] wraps its
 /// read half in when it has nothing better.
