@@ -755,28 +755,23 @@ impl<R: Runtime> ClientWebSocket<R> {
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed_error());
         }
-        if use_deflate {
+        let compressed;
+        // RSV1 marks a compressed message (RFC 7692).
+        let (payload, rsv1) = if use_deflate {
             let deflate = writer.deflate.as_mut().expect("checked above");
-            let compressed = deflate.compress_message(data).map_err(ws_error)?;
-            // RSV1 marks a compressed message (RFC 7692).
-            encode_frame(
-                kind.opcode(),
-                true,
-                true,
-                &compressed,
-                mask_key(),
-                &mut writer.buf,
-            )
+            compressed = deflate.compress_message(data).map_err(ws_error)?;
+            (&compressed[..], true)
         } else {
-            encode_frame(
-                kind.opcode(),
-                true,
-                false,
-                data,
-                mask_key(),
-                &mut writer.buf,
-            )
-        }
+            (data, false)
+        };
+        encode_frame(
+            kind.opcode(),
+            true,
+            rsv1,
+            payload,
+            mask_key(),
+            &mut writer.buf,
+        )
         .map_err(ws_error)?;
         self.write(writer).await
     }
