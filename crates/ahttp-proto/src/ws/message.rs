@@ -611,7 +611,19 @@ impl MessageCodec {
     /// message is complete (`Some`) or more input is needed (`None`).
     /// Errors carry the stream offset of the fault and are sticky; send a
     /// close with [`CloseCode::for_error`] and shut the connection down.
+    #[inline]
     pub fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Incoming>> {
+        // The common case inline: a whole message in one frame.
+        if self.error.is_none() {
+            if let Some(message) = self.whole_message(buf) {
+                return Ok(Some(Incoming::Message(message)));
+            }
+        }
+        self.decode_events(buf)
+    }
+
+    /// Everything but the common case: frame by frame, event by event.
+    fn decode_events(&mut self, buf: &mut BytesMut) -> Result<Option<Incoming>> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -641,9 +653,6 @@ impl MessageCodec {
         if buf.is_empty() {
             return Ok(None);
         }
-        if let Some(message) = self.whole_message(buf) {
-            return Ok(Some(Incoming::Message(message)));
-        }
         loop {
             if self.payload_wanted(buf.len()).is_some() {
                 return Ok(None);
@@ -669,6 +678,7 @@ impl MessageCodec {
     /// one step. Anything else (and anything invalid, including text that
     /// is not UTF-8) is left to the event loop, which reports errors with
     /// their exact offsets.
+    #[inline]
     fn whole_message(&mut self, buf: &mut BytesMut) -> Option<Message> {
         if self.close != CloseState::Open
             || self.partial.is_some()
