@@ -1,6 +1,11 @@
 //! Instruction-count driver for the head-parse bench: run under
 //! `valgrind --tool=callgrind` with a variant and a count, and compare the
 //! totals of two counts to get instructions per head (see docs/benchmarks.md).
+//!
+//! `count_head ratio ROUNDS` times instead: batches of 1024 heads parsed by
+//! bare httparse and by `h1::parse_response_head`, alternating, so both see
+//! the same machine; it prints the median nanoseconds per head of each and
+//! their ratio (a noisy machine moves both medians together).
 use ahttp_proto::h1::{parse_response_head, ClientConnection, Event, Limits, RequestHead};
 use bytes::BytesMut;
 use http::{Method, Version};
@@ -35,7 +40,8 @@ fn main() {
         "httparse" => loop_httparse(n),
         "parse" => loop_parse(n, &mut buf, &limits),
         "decode" => loop_decode(&mut conns, &mut buf),
-        _ => eprintln!("variant: httparse | parse | decode"),
+        "ratio" => paired_ratio(n, &limits),
+        _ => eprintln!("variant: httparse | parse | decode | ratio"),
     }
 }
 
@@ -67,4 +73,45 @@ fn loop_decode(conns: &mut [ClientConnection], buf: &mut BytesMut) {
         };
         black_box(head.status());
     }
+}
+
+/// Alternating timed batches; prints the medians and their ratio.
+fn paired_ratio(rounds: usize, limits: &Limits) {
+    const BATCH: usize = 1024;
+    let many = HEAD_10.repeat(BATCH);
+    let (mut bare, mut ours) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let mut at = 0;
+        for _ in 0..BATCH {
+            let mut headers = [httparse::EMPTY_HEADER; 16];
+            let mut resp = httparse::Response::new(&mut headers);
+            let httparse::Status::Complete(len) = resp.parse(black_box(&many[at..])).unwrap()
+            else {
+                unreachable!()
+            };
+            black_box(resp.headers.len());
+            at += len;
+        }
+        bare.push(start.elapsed().as_nanos() as f64 / BATCH as f64);
+        let mut buf = BytesMut::with_capacity(many.len() + 1);
+        buf.extend_from_slice(b"\n");
+        drop(buf.split_to(1));
+        buf.extend_from_slice(&many);
+        let start = Instant::now();
+        for _ in 0..BATCH {
+            let head = parse_response_head(&mut buf, limits).unwrap().unwrap();
+            black_box(head.status());
+        }
+        ours.push(start.elapsed().as_nanos() as f64 / BATCH as f64);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (bare, ours) = (median(&mut bare), median(&mut ours));
+    println!(
+        "httparse {bare:.1} ns, parse_response_head {ours:.1} ns, ratio {:.3}",
+        ours / bare
+    );
 }
