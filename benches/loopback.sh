@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Loopback keep-alive GET of a 13-byte body against hyper's server: ahttp
-# on each runtime beside hyper's client, reqwest and ureq, sequential and
+# on each runtime beside hyper's client (on tokio, and on async-std and
+# smol through smol-hyper's adapter), reqwest and ureq, sequential and
 # with 64 in flight. Server and client are pinned to the same core
 # (taskset -c 0): split across cores, wake-ups between them make the CPU
 # figure swing by 40% on this 2-core VM. The clients run interleaved for
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-20000}
 ROUNDS=${ROUNDS:-5}
-CLIENTS=${CLIENTS:-"ahttp-tokio ahttp-async-std ahttp-smol hyper reqwest ureq"}
+CLIENTS=${CLIENTS:-"ahttp-tokio ahttp-async-std ahttp-smol hyper hyper-async-std hyper-smol reqwest ureq"}
 cargo build --release -q -p ahttp-benches --bins
 bin=target/release
 addr_file=$(mktemp)

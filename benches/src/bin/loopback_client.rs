@@ -5,7 +5,9 @@
 //! server pinned to one core (`taskset -c 0`); benches/loopback.sh does.
 //!
 //! CLIENT is one of: ahttp-tokio, ahttp-async-std, ahttp-smol, hyper,
-//! reqwest, ureq.
+//! hyper-smol, hyper-async-std, reqwest, ureq. (hyper-smol and
+//! hyper-async-std are hyper's same pooled client on those runtimes, through
+//! smol-hyper's futures-io adapter: what the runtime's IO costs any client.)
 
 use ahttp_benches::cpu_time;
 use std::time::Instant;
@@ -48,6 +50,161 @@ macro_rules! ahttp_bench {
         }
         (wall.elapsed(), cpu_time() - cpu)
     }};
+}
+
+/// The loop of ahttp_bench! for hyper's pooled client.
+macro_rules! hyper_bench {
+    ($client:expr, $url:expr, $n:expr, $concurrent:expr, $spawn:expr) => {{
+        use http_body_util::{BodyExt, Empty};
+        let client: hyper_util::client::legacy::Client<_, Empty<bytes::Bytes>> = $client;
+        let uri: hyper::Uri = $url.parse().expect("uri");
+        let one = |client: hyper_util::client::legacy::Client<_, Empty<bytes::Bytes>>,
+                   uri: hyper::Uri| async move {
+            let resp = client.get(uri).await.expect("request");
+            check(&resp.into_body().collect().await.expect("body").to_bytes());
+        };
+        for _ in 0..100 {
+            one(client.clone(), uri.clone()).await;
+        }
+        let (wall, cpu) = (Instant::now(), cpu_time());
+        if $concurrent {
+            let mut handles = Vec::new();
+            for _ in 0..IN_FLIGHT {
+                let (c, u) = (client.clone(), uri.clone());
+                handles.push($spawn(async move {
+                    for _ in 0..$n / IN_FLIGHT {
+                        one(c.clone(), u.clone()).await;
+                    }
+                }));
+            }
+            for h in handles {
+                h.await;
+            }
+        } else {
+            for _ in 0..$n {
+                one(client.clone(), uri.clone()).await;
+            }
+        }
+        (wall.elapsed(), cpu_time() - cpu)
+    }};
+}
+
+/// What hyper's pooled client needs on an async-io runtime: a connector
+/// giving hyper's IO traits over the runtime's TCP stream (smol-hyper's
+/// adapter), and for async-std an executor.
+mod async_io_hyper {
+    use hyper_util::client::legacy::connect::{Connected, Connection};
+    use smol_hyper::rt::FuturesIo;
+    use std::future::Future;
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    type Connecting<S> = Pin<Box<dyn Future<Output = io::Result<S>> + Send>>;
+
+    /// Connects with the runtime's TCP stream, as hyper's HttpConnector
+    /// does by default (no TCP_NODELAY).
+    pub struct Connector<S>(fn(String) -> Connecting<S>);
+
+    impl<S> Connector<S> {
+        pub fn new(connect: fn(String) -> Connecting<S>) -> Self {
+            Connector(connect)
+        }
+    }
+
+    impl<S> Clone for Connector<S> {
+        fn clone(&self) -> Self {
+            Connector(self.0)
+        }
+    }
+
+    impl<S> tower_service::Service<hyper::Uri> for Connector<S>
+    where
+        S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + 'static,
+    {
+        type Response = Io<S>;
+        type Error = io::Error;
+        type Future = Connecting<Io<S>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, uri: hyper::Uri) -> Self::Future {
+            let addr = format!(
+                "{}:{}",
+                uri.host().unwrap_or_default(),
+                uri.port_u16().unwrap_or(80)
+            );
+            let connecting = (self.0)(addr);
+            Box::pin(async move { Ok(Io(FuturesIo::new(connecting.await?))) })
+        }
+    }
+
+    /// The runtime's stream with hyper's IO traits.
+    pub struct Io<S>(FuturesIo<S>);
+
+    impl<S: futures_io::AsyncRead + Unpin> hyper::rt::Read for Io<S> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: hyper::rt::ReadBufCursor<'_>,
+        ) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.0).poll_read(cx, buf)
+        }
+    }
+
+    impl<S: futures_io::AsyncWrite + Unpin> hyper::rt::Write for Io<S> {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(&mut self.0).poll_write(cx, buf)
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.0).poll_flush(cx)
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut self.0).poll_shutdown(cx)
+        }
+
+        // The async-io streams write vectors with writev, as tokio's
+        // TcpStream does for the tokio peer.
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[io::IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+        }
+    }
+
+    impl<S> Connection for Io<S> {
+        fn connected(&self) -> Connected {
+            Connected::new()
+        }
+    }
+
+    /// hyper's executor on async-std's.
+    #[derive(Clone, Copy)]
+    pub struct AsyncStdExecutor;
+
+    impl<F> hyper::rt::Executor<F> for AsyncStdExecutor
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        fn execute(&self, future: F) {
+            async_std::task::spawn(future);
+        }
+    }
 }
 
 fn main() {
@@ -100,41 +257,35 @@ fn main() {
             .build()
             .expect("rt")
             .block_on(async {
-                use http_body_util::{BodyExt, Empty};
                 let client = hyper_util::client::legacy::Client::builder(
                     hyper_util::rt::TokioExecutor::new(),
                 )
-                .build_http::<Empty<bytes::Bytes>>();
-                let uri: hyper::Uri = url.parse().expect("uri");
-                let one = |client: hyper_util::client::legacy::Client<_, Empty<bytes::Bytes>>,
-                           uri: hyper::Uri| async move {
-                    let resp = client.get(uri).await.expect("request");
-                    check(&resp.into_body().collect().await.expect("body").to_bytes());
-                };
-                for _ in 0..100 {
-                    one(client.clone(), uri.clone()).await;
-                }
-                let (wall, cpu) = (Instant::now(), cpu_time());
-                if concurrent {
-                    let mut handles = Vec::new();
-                    for _ in 0..IN_FLIGHT {
-                        let (c, u) = (client.clone(), uri.clone());
-                        handles.push(tokio::spawn(async move {
-                            for _ in 0..n / IN_FLIGHT {
-                                one(c.clone(), u.clone()).await;
-                            }
-                        }));
-                    }
-                    for h in handles {
-                        h.await.expect("task");
-                    }
-                } else {
-                    for _ in 0..n {
-                        one(client.clone(), uri.clone()).await;
-                    }
-                }
-                (wall.elapsed(), cpu_time() - cpu)
+                .build_http();
+                hyper_bench!(client, url, n, concurrent, |f| {
+                    let task = tokio::spawn(f);
+                    async move { task.await.expect("task") }
+                })
             }),
+        "hyper-smol" => {
+            let ex = std::sync::Arc::new(smol::Executor::new());
+            smol::block_on(ex.run(async {
+                let client = hyper_util::client::legacy::Client::builder(
+                    smol_hyper::rt::SmolExecutor::new(ex.clone()),
+                )
+                .build(async_io_hyper::Connector::<smol::net::TcpStream>::new(
+                    |addr| Box::pin(smol::net::TcpStream::connect(addr)),
+                ));
+                hyper_bench!(client, url, n, concurrent, |f| ex.spawn(f))
+            }))
+        }
+        "hyper-async-std" => async_std::task::block_on(async {
+            let client =
+                hyper_util::client::legacy::Client::builder(async_io_hyper::AsyncStdExecutor)
+                    .build(async_io_hyper::Connector::<async_std::net::TcpStream>::new(
+                        |addr| Box::pin(async_std::net::TcpStream::connect(addr)),
+                    ));
+            hyper_bench!(client, url, n, concurrent, async_std::task::spawn)
+        }),
         "reqwest" => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
