@@ -35,6 +35,8 @@ on_every_runtime!(
     a_frame_cut_by_a_receive_timeout_resumes,
     a_cancelled_receive_loses_nothing,
     several_senders_one_reader,
+    two_receivers_share_the_messages,
+    heartbeat_waits_while_data_flows,
     stream_ends_after_close,
     sink_sends_and_closes,
     wss_with_a_custom_ca,
@@ -500,6 +502,66 @@ async fn several_senders_one_reader<R: Runtime + Default>() {
     got.dedup();
     assert_eq!(got.len(), 100);
     ws.close(1000, "").await.unwrap();
+}
+
+async fn two_receivers_share_the_messages<R: Runtime + Default>() {
+    // Two tasks receive at once: one holds the reader while it waits for
+    // data, the other waits for the reader. Every message reaches exactly
+    // one of them, whole, and each sees its messages in order.
+    let addr = tungstenite_server();
+    let ws = open::<R>(addr, "/echo").await;
+    let receiver = |ws: ClientWebSocket<R>| async move {
+        let mut got = Vec::new();
+        for _ in 0..10 {
+            got.push(ws.receive_str().await.unwrap());
+        }
+        got
+    };
+    let sender = async {
+        for i in 0..20 {
+            ws.send_str(&format!("{i:02}")).await.unwrap();
+        }
+    };
+    let (_, a, b) = futures_util::join!(sender, receiver(ws.clone()), receiver(ws.clone()));
+    for got in [&a, &b] {
+        assert!(got.windows(2).all(|w| w[0] < w[1]), "out of order: {got:?}");
+    }
+    let mut all: Vec<_> = a.into_iter().chain(b).collect();
+    all.sort();
+    let expected: Vec<_> = (0..20).map(|i| format!("{i:02}")).collect();
+    assert_eq!(all, expected);
+    ws.close(1000, "").await.unwrap();
+}
+
+async fn heartbeat_waits_while_data_flows<R: Runtime + Default>() {
+    // One 600-byte binary message arriving in six parts 100 ms apart,
+    // with a 250 ms heartbeat: data keeps arriving, so no ping goes out
+    // (aiohttp pings only after `heartbeat` seconds without data), even
+    // though the whole message takes twice the interval.
+    let payload: Vec<u8> = (0..600u32).map(|i| (i % 253) as u8).collect();
+    let mut frame = vec![0x82, 126];
+    frame.extend_from_slice(&600u16.to_be_bytes());
+    frame.extend_from_slice(&payload);
+    let parts = frame
+        .chunks(frame.len().div_ceil(6))
+        .map(|part| (part.to_vec(), Duration::from_millis(100)))
+        .collect();
+    let (addr, sent) = raw_ws_server_in_parts(parts);
+    let session = ClientSession::<R>::new();
+    let ws = session
+        .ws_connect(ws_url(addr, "/"))
+        .heartbeat(Duration::from_millis(250))
+        .connect()
+        .await
+        .unwrap();
+    assert_eq!(ws.receive_bytes().await.unwrap(), payload);
+    drop(ws);
+    drop(session);
+    let sent = sent.recv().unwrap();
+    assert!(
+        sent.is_empty() || first_client_frame(&sent).0 != 0x9,
+        "a heartbeat ping went out while data was arriving"
+    );
 }
 
 async fn stream_ends_after_close<R: Runtime + Default>() {

@@ -1304,7 +1304,7 @@ impl<R: Runtime> ClientWebSocket<R> {
 
     /// Decodes under the codec's lock; with nothing complete, also says
     /// how many bytes the frame in progress still wants (if taken whole).
-    #[inline]
+    #[inline(always)]
     fn decode(
         &self,
         buf: &mut BytesMut,
