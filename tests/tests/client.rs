@@ -15,6 +15,7 @@ on_every_runtime!(
     get_echoes_method_url_and_default_headers,
     keep_alive_reuses_one_connection,
     params_are_encoded_as_aiohttp,
+    a_parsed_url_is_requested_as_given,
     post_bodies_of_every_kind,
     headers_keep_case_and_request_replaces_session_default,
     skip_auto_headers,
@@ -161,6 +162,32 @@ async fn params_are_encoded_as_aiohttp<R: Runtime + Default>() {
     let doc = json_of(&mut resp).await;
     assert_eq!(doc["args"]["raw"], "A");
     assert_eq!(doc["args"]["flag"], "");
+}
+
+async fn a_parsed_url_is_requested_as_given<R: Runtime + Default>() {
+    // A url::Url (owned or borrowed) instead of text, as aiohttp takes a
+    // yarl.URL: params are added to its query, the fragment stays in
+    // real_url, and the connection is kept alive across both forms.
+    let server = TestServer::start();
+    let s = session::<R>();
+    let url = ahttp::Url::parse(&server.url("/get?x=1#part")).unwrap();
+    for _ in 0..2 {
+        let mut resp = s.get(&url).params([("y", "a b")]).send().await.unwrap();
+        assert_eq!(resp.url().query(), Some("x=1&y=a+b"));
+        assert_eq!(resp.real_url().fragment(), Some("part"));
+        let doc = json_of(&mut resp).await;
+        assert_eq!(doc["args"]["y"], "a b");
+    }
+    let post = ahttp::Url::parse(&server.url("/post")).unwrap();
+    let mut resp = s.post(post).data("z").send().await.unwrap();
+    assert_eq!(json_of(&mut resp).await["method"], "POST");
+    let mut resp = s.get(server.url("/get?x=1")).send().await.unwrap();
+    assert_eq!(json_of(&mut resp).await["args"]["x"], "1");
+    assert_eq!(server.connections_accepted(), 1);
+    // The scheme is checked as for text.
+    let ftp = ahttp::Url::parse("ftp://127.0.0.1/").unwrap();
+    let err = s.get(ftp).send().await.unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NonHttpUrl);
 }
 
 async fn post_bodies_of_every_kind<R: Runtime + Default>() {

@@ -236,7 +236,7 @@ async fn force_close_and_one_shot_close_connections<R: Runtime + Default>() {
         server.last_request().unwrap().header("connection"),
         Some("close")
     );
-    let mut resp = ahttp::one_shot(R::default(), ahttp::Method::GET, &server.url("/get"))
+    let mut resp = ahttp::one_shot(R::default(), ahttp::Method::GET, server.url("/get"))
         .send()
         .await
         .unwrap();

@@ -25,6 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 on_every_runtime!(
     echo_text_binary_json_and_close,
+    a_parsed_ws_url_connects,
     subprotocol_is_chosen_among_those_offered,
     server_close_is_answered,
     server_ping_is_answered_or_shown,
@@ -191,6 +192,18 @@ async fn echo_text_binary_json_and_close<R: Runtime + Default>() {
     assert!(matches!(ws.receive().await, WsMessage::Closed));
     let e = ws.send_str("late").await.unwrap_err();
     assert_eq!(e.kind(), &ErrorKind::ConnectionReset);
+}
+
+async fn a_parsed_ws_url_connects<R: Runtime + Default>() {
+    // A url::Url with the ws scheme, as for text.
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let url = ahttp::Url::parse(&ws_url(addr, "/echo")).unwrap();
+    assert_eq!(url.scheme(), "ws");
+    let ws = session.ws_connect(&url).connect().await.unwrap();
+    ws.send_str("parsed").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "parsed");
+    assert!(ws.close(1000, "").await.unwrap());
 }
 
 async fn subprotocol_is_chosen_among_those_offered<R: Runtime + Default>() {

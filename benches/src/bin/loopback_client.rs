@@ -8,6 +8,12 @@
 //! hyper-smol, hyper-async-std, reqwest, ureq. (hyper-smol and
 //! hyper-async-std are hyper's same pooled client on those runtimes, through
 //! smol-hyper's futures-io adapter: what the runtime's IO costs any client.)
+//!
+//! Every client gets the URL parsed once and reuses it, as hyper's client,
+//! which takes only a parsed `Uri`, must: ahttp and reqwest a `url::Url`,
+//! ureq an `http::Uri`. (Until session 4 ahttp and reqwest were handed the
+//! text and parsed it on every request; for ahttp that was about 7,700 of
+//! 29,500 user-space instructions per request.)
 
 use ahttp_benches::cpu_time;
 use std::time::Instant;
@@ -21,19 +27,22 @@ fn check(body: &[u8]) {
 macro_rules! ahttp_bench {
     ($session:ty, $url:expr, $n:expr, $concurrent:expr, $spawn:expr) => {{
         let session = <$session>::new();
-        let one = |session: $session, url: String| async move {
-            let mut resp = session.get(&url).send().await.expect("request");
+        // The URL parsed once, as every client here that takes a parsed
+        // URL gets it (hyper needs one).
+        let url = ahttp::Url::parse(&$url).expect("url");
+        let one = |session: $session, url: ahttp::Url| async move {
+            let mut resp = session.get(url).send().await.expect("request");
             check(&resp.read().await.expect("body"));
         };
         for _ in 0..100 {
-            one(session.clone(), $url.clone()).await;
+            one(session.clone(), url.clone()).await;
         }
         let (wall, cpu) = (Instant::now(), cpu_time());
         if $concurrent {
             let per_task = $n / IN_FLIGHT;
             let mut handles = Vec::new();
             for _ in 0..IN_FLIGHT {
-                let (s, u) = (session.clone(), $url.clone());
+                let (s, u) = (session.clone(), url.clone());
                 handles.push($spawn(async move {
                     for _ in 0..per_task {
                         one(s.clone(), u.clone()).await;
@@ -45,7 +54,7 @@ macro_rules! ahttp_bench {
             }
         } else {
             for _ in 0..$n {
-                one(session.clone(), $url.clone()).await;
+                one(session.clone(), url.clone()).await;
             }
         }
         (wall.elapsed(), cpu_time() - cpu)
@@ -292,8 +301,9 @@ fn main() {
             .expect("rt")
             .block_on(async {
                 let client = reqwest::Client::new();
-                let one = |client: reqwest::Client, url: String| async move {
-                    let resp = client.get(&url).send().await.expect("request");
+                let url = reqwest::Url::parse(&url).expect("url");
+                let one = |client: reqwest::Client, url: reqwest::Url| async move {
+                    let resp = client.get(url).send().await.expect("request");
                     check(&resp.bytes().await.expect("body"));
                 };
                 for _ in 0..100 {
@@ -322,8 +332,9 @@ fn main() {
             }),
         "ureq" => {
             let agent = ureq::Agent::new_with_defaults();
+            let uri: ureq::http::Uri = url.parse().expect("uri");
             let one = |agent: &ureq::Agent| {
-                let mut resp = agent.get(&url).call().expect("request");
+                let mut resp = agent.get(uri.clone()).call().expect("request");
                 check(&resp.body_mut().read_to_vec().expect("body"));
             };
             for _ in 0..100 {

@@ -127,6 +127,6 @@ pub type WsConnectBuilder = ahttp::WsConnectBuilder<AsyncStdRuntime>;
 
 /// A one-shot request on a throwaway session whose connection is closed
 /// afterwards, like aiohttp's module-level `aiohttp.request()`.
-pub fn request(method: ahttp::Method, url: &str) -> RequestBuilder {
+pub fn request(method: ahttp::Method, url: impl ahttp::IntoUrl) -> RequestBuilder {
     ahttp::one_shot(AsyncStdRuntime, method, url)
 }

@@ -152,7 +152,7 @@ pub type WsConnectBuilder = ahttp::WsConnectBuilder<TokioRuntime>;
 
 /// A one-shot request on a throwaway session whose connection is closed
 /// afterwards, like aiohttp's module-level `aiohttp.request()`.
-pub fn request(method: ahttp::Method, url: &str) -> RequestBuilder {
+pub fn request(method: ahttp::Method, url: impl ahttp::IntoUrl) -> RequestBuilder {
     ahttp::one_shot(TokioRuntime, method, url)
 }
 

@@ -67,7 +67,7 @@ pub use error::{CertificateReason, Error, ErrorKind, RequestInfo, ResponseParts,
 pub use headers::{ContentDisposition, Link};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 pub use proxy::Proxy;
-pub use request::{one_shot, Compression, RequestBuilder, ResponseFuture, USER_AGENT};
+pub use request::{one_shot, Compression, IntoUrl, RequestBuilder, ResponseFuture, USER_AGENT};
 pub use response::{ClientResponse, InformationalResponse};
 pub use runtime::Runtime;
 /// rustls, for building a custom [`Ssl::Config`].

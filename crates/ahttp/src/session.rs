@@ -4,7 +4,7 @@ use crate::body::BasicAuth;
 use crate::connector::TcpConnector;
 use crate::cookie::{AbstractCookieJar, CookieJar};
 use crate::error::{Error, ErrorKind, Result};
-use crate::request::RequestBuilder;
+use crate::request::{IntoUrl, RequestBuilder};
 use crate::runtime::Runtime;
 use crate::timeout::ClientTimeout;
 use crate::wire_headers::{valid_name, WireHeaders};
@@ -100,43 +100,43 @@ impl<R: Runtime> ClientSession<R> {
     }
 
     /// A request with any method.
-    pub fn request(&self, method: Method, url: impl AsRef<str>) -> RequestBuilder<R> {
-        RequestBuilder::new(self.clone(), method, url.as_ref())
+    pub fn request(&self, method: Method, url: impl IntoUrl) -> RequestBuilder<R> {
+        RequestBuilder::new(self.clone(), method, url.into_request_url())
     }
 
     /// A GET request.
-    pub fn get(&self, url: impl AsRef<str>) -> RequestBuilder<R> {
+    pub fn get(&self, url: impl IntoUrl) -> RequestBuilder<R> {
         self.request(Method::GET, url)
     }
 
     /// A POST request.
-    pub fn post(&self, url: impl AsRef<str>) -> RequestBuilder<R> {
+    pub fn post(&self, url: impl IntoUrl) -> RequestBuilder<R> {
         self.request(Method::POST, url)
     }
 
     /// A PUT request.
-    pub fn put(&self, url: impl AsRef<str>) -> RequestBuilder<R> {
+    pub fn put(&self, url: impl IntoUrl) -> RequestBuilder<R> {
         self.request(Method::PUT, url)
     }
 
     /// A PATCH request.
-    pub fn patch(&self, url: impl AsRef<str>) -> RequestBuilder<R> {
+    pub fn patch(&self, url: impl IntoUrl) -> RequestBuilder<R> {
         self.request(Method::PATCH, url)
     }
 
     /// A DELETE request.
-    pub fn delete(&self, url: impl AsRef<str>) -> RequestBuilder<R> {
+    pub fn delete(&self, url: impl IntoUrl) -> RequestBuilder<R> {
         self.request(Method::DELETE, url)
     }
 
     /// A HEAD request; as in aiohttp, redirects are not followed unless
     /// asked for.
-    pub fn head(&self, url: impl AsRef<str>) -> RequestBuilder<R> {
+    pub fn head(&self, url: impl IntoUrl) -> RequestBuilder<R> {
         self.request(Method::HEAD, url)
     }
 
     /// An OPTIONS request.
-    pub fn options(&self, url: impl AsRef<str>) -> RequestBuilder<R> {
+    pub fn options(&self, url: impl IntoUrl) -> RequestBuilder<R> {
         self.request(Method::OPTIONS, url)
     }
 

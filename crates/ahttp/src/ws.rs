@@ -14,7 +14,7 @@
 
 use crate::conn::{Connection, ScratchRead};
 use crate::error::{Error, ErrorKind, ResponseParts, Result};
-use crate::request::RequestBuilder;
+use crate::request::{IntoUrl, RequestBuilder, RequestUrl};
 use crate::runtime::{BoxRead, BoxWrite, Runtime};
 use crate::session::ClientSession;
 use ahttp_proto::ws::deflate::{Compressor, Decompressor, DeflateConfig};
@@ -132,28 +132,30 @@ impl<R: Runtime> ClientSession<R> {
     /// `https://`) URL. The handshake is an ordinary request through this
     /// session: its cookies, headers, auth, proxy, TLS settings, connector
     /// (Unix sockets included) and timeouts apply.
-    pub fn ws_connect(&self, url: impl AsRef<str>) -> WsConnectBuilder<R> {
-        let url = url.as_ref();
-        let http_url = match url::Url::parse(url) {
-            Ok(mut parsed) => {
-                let scheme = match parsed.scheme() {
-                    "ws" => Some("http"),
-                    "wss" => Some("https"),
-                    _ => None,
-                };
-                if let Some(scheme) = scheme {
-                    // ws/wss and http/https are all "special" schemes, so
-                    // this cannot fail.
-                    let _ = parsed.set_scheme(scheme);
-                }
-                parsed.to_string()
+    pub fn ws_connect(&self, url: impl IntoUrl) -> WsConnectBuilder<R> {
+        // ws and wss become http and https (all four are "special" schemes,
+        // so set_scheme cannot fail); a relative URL stays text for the
+        // session's base_url.
+        let to_http = |mut parsed: url::Url| {
+            let scheme = match parsed.scheme() {
+                "ws" => Some("http"),
+                "wss" => Some("https"),
+                _ => None,
+            };
+            if let Some(scheme) = scheme {
+                let _ = parsed.set_scheme(scheme);
             }
-            // A relative URL for the session's base_url.
-            Err(_) => url.to_owned(),
+            parsed
+        };
+        let http_url = match url.into_request_url() {
+            RequestUrl::Parsed(parsed) => RequestUrl::Parsed(to_http(parsed)),
+            RequestUrl::Text(text) => match url::Url::parse(&text) {
+                Ok(parsed) => RequestUrl::Parsed(to_http(parsed)),
+                Err(_) => RequestUrl::Text(text),
+            },
         };
         WsConnectBuilder {
-            request: self
-                .request(Method::GET, http_url)
+            request: RequestBuilder::new(self.clone(), Method::GET, http_url)
                 .read_until_eof(false)
                 .websocket_handshake(),
             protocols: Vec::new(),
