@@ -1,0 +1,252 @@
+//! The sending side of a [`ClientWebSocket`]: the writer, data and
+//! control frames, and the [`SendFrame`] future that encodes and writes
+//! directly when the writer is free.
+
+use super::*;
+
+/// The sending side: frames are encoded and written under this lock, so
+/// compressed messages go out in the order their compressor saw them.
+pub(super) struct Writer {
+    /// `None` once closed.
+    pub(super) io: Option<BoxWrite>,
+    pub(super) buf: BytesMut,
+    pub(super) deflate: Option<Compressor>,
+}
+
+impl Writer {
+    /// Writes the buffer from `written` on, then flushes: write_all and
+    /// flush in one poll function, as a frame usually goes out in one
+    /// poll.
+    #[inline]
+    fn poll_write_out(&mut self, written: &mut usize, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let Some(io) = self.io.as_mut() else {
+            return Poll::Ready(Err(closed_error()));
+        };
+        let frame = &self.buf[..];
+        let result = loop {
+            if *written == frame.len() {
+                break ready!(Pin::new(&mut *io).poll_flush(cx));
+            }
+            match ready!(Pin::new(&mut *io).poll_write(cx, &frame[*written..])) {
+                Ok(0) => break Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => *written += n,
+                Err(e) => break Err(e),
+            }
+        };
+        Poll::Ready(result.map_err(|e| crate::conn::io_error(e, "writing a WebSocket frame")))
+    }
+}
+
+impl<R: Runtime> ClientWebSocket<R> {
+    // ------------------------------------------------------------------
+    // Sending
+    // ------------------------------------------------------------------
+
+    /// Sends a text message, compressed when permessage-deflate is on.
+    pub fn send_str<'a>(&'a self, text: &'a str) -> impl Future<Output = Result<()>> + Send + 'a {
+        self.send_frame(text.as_bytes(), MessageKind::Text, None)
+    }
+
+    /// Sends a binary message, compressed when permessage-deflate is on.
+    pub fn send_bytes<'a>(
+        &'a self,
+        data: &'a [u8],
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        self.send_frame(data, MessageKind::Binary, None)
+    }
+
+    /// Sends `value` as JSON in a text message.
+    pub async fn send_json<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let text = serde_json::to_string(value)
+            .map_err(|e| Error::new(ErrorKind::Json, "cannot encode JSON").with_source(e))?;
+        self.send_str(&text).await
+    }
+
+    /// Sends one data message as one frame. `compress`: `None` follows the
+    /// negotiated setting, `Some(false)` sends this message uncompressed,
+    /// `Some(true)` compresses it (only when permessage-deflate was
+    /// negotiated).
+    pub fn send_frame<'a>(
+        &'a self,
+        data: &'a [u8],
+        kind: MessageKind,
+        compress: Option<bool>,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        SendFrame {
+            ws: self,
+            data,
+            kind,
+            compress,
+            state: SendState::Start,
+        }
+    }
+
+    /// [`send_frame`](Self::send_frame) when the writer is busy: waits
+    /// for it.
+    async fn send_frame_general(
+        &self,
+        data: &[u8],
+        kind: MessageKind,
+        compress: Option<bool>,
+    ) -> Result<()> {
+        let mut writer = lock(&self.shared.writer).await;
+        self.encode_data(&mut writer, data, kind, compress)?;
+        self.write(&mut writer).await
+    }
+
+    /// Encodes one data message as one frame into the writer's buffer.
+    fn encode_data(
+        &self,
+        writer: &mut Writer,
+        data: &[u8],
+        kind: MessageKind,
+        compress: Option<bool>,
+    ) -> Result<()> {
+        writer.buf.clear();
+        let use_deflate = writer.deflate.is_some() && compress != Some(false);
+        if self.shared.closing.load(Ordering::Acquire) {
+            return Err(closed_error());
+        }
+        let compressed;
+        // RSV1 marks a compressed message (RFC 7692).
+        let (payload, rsv1) = if use_deflate {
+            let deflate = writer.deflate.as_mut().expect("checked above");
+            compressed = deflate.compress_message(data).map_err(ws_error)?;
+            (&compressed[..], true)
+        } else {
+            (data, false)
+        };
+        encode_frame(
+            kind.opcode(),
+            true,
+            rsv1,
+            payload,
+            mask_key(),
+            &mut writer.buf,
+        )
+        .map_err(ws_error)
+    }
+
+    /// Sends any message: data, ping, pong or close (what the [`Sink`]
+    /// implementation does). `Closing`, `Closed` and `Error` are not
+    /// messages one can send: [`ErrorKind::Builder`].
+    ///
+    /// [`Sink`]: futures_util::Sink
+    pub async fn send_message(&self, message: WsMessage) -> Result<()> {
+        match message {
+            WsMessage::Text(text) => self.send_str(&text).await,
+            WsMessage::TextBytes(data) => self.send_frame(&data, MessageKind::Text, None).await,
+            WsMessage::Binary(data) => self.send_bytes(&data).await,
+            WsMessage::Ping(data) => self.ping(&data).await,
+            WsMessage::Pong(data) => self.pong(&data).await,
+            WsMessage::Close { code, reason } => self
+                .close(code.unwrap_or(CloseCode::OK.as_u16()), &reason)
+                .await
+                .map(drop),
+            other => Err(Error::new(
+                ErrorKind::Builder,
+                format!("{other:?} is not a message one can send"),
+            )),
+        }
+    }
+
+    /// Sends a ping (at most 125 bytes).
+    pub async fn ping(&self, data: &[u8]) -> Result<()> {
+        self.send_control(Opcode::Ping, data).await
+    }
+
+    /// Sends a pong (at most 125 bytes).
+    pub async fn pong(&self, data: &[u8]) -> Result<()> {
+        self.send_control(Opcode::Pong, data).await
+    }
+
+    async fn send_control(&self, opcode: Opcode, data: &[u8]) -> Result<()> {
+        let mut writer = lock(&self.shared.writer).await;
+        let writer = &mut *writer;
+        writer.buf.clear();
+        if self.shared.closing.load(Ordering::Acquire) {
+            return Err(closed_error());
+        }
+        encode_frame(opcode, true, false, data, mask_key(), &mut writer.buf).map_err(|e| {
+            Error::new(
+                ErrorKind::Builder,
+                "a control frame carries at most 125 bytes",
+            )
+            .with_source(e)
+        })?;
+        self.write(writer).await
+    }
+
+    pub(super) async fn write(&self, writer: &mut Writer) -> Result<()> {
+        let mut written = 0;
+        poll_fn(|cx| writer.poll_write_out(&mut written, cx)).await
+    }
+}
+
+/// The future of [`ClientWebSocket::send_frame`] (and of the sends built
+/// on it): with the writer free, as it usually is, it encodes and writes
+/// the frame directly; otherwise it waits for the writer in an `async`
+/// block. (The direct way spares the nested state machines of
+/// `async fn`s; see [`Receive`].)
+struct SendFrame<'a, R: Runtime> {
+    ws: &'a ClientWebSocket<R>,
+    data: &'a [u8],
+    kind: MessageKind,
+    compress: Option<bool>,
+    state: SendState<'a>,
+}
+
+type GeneralSend<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+enum SendState<'a> {
+    Start,
+    Writing {
+        writer: futures_util::lock::MutexGuard<'a, Writer>,
+        written: usize,
+    },
+    General(GeneralSend<'a>),
+    Done,
+}
+
+impl<R: Runtime> Future for SendFrame<'_, R> {
+    type Output = Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        let this = self.get_mut();
+        let ws = this.ws;
+        loop {
+            match &mut this.state {
+                SendState::Start => match ws.shared.writer.try_lock() {
+                    Some(mut writer) => {
+                        if let Err(e) =
+                            ws.encode_data(&mut writer, this.data, this.kind, this.compress)
+                        {
+                            this.state = SendState::Done;
+                            return Poll::Ready(Err(e));
+                        }
+                        this.state = SendState::Writing { writer, written: 0 };
+                    }
+                    None => {
+                        this.state = SendState::General(Box::pin(ws.send_frame_general(
+                            this.data,
+                            this.kind,
+                            this.compress,
+                        )))
+                    }
+                },
+                SendState::Writing { writer, written } => {
+                    let result = ready!(writer.poll_write_out(written, cx));
+                    this.state = SendState::Done;
+                    return Poll::Ready(result);
+                }
+                SendState::General(send) => {
+                    let result = ready!(send.as_mut().poll(cx));
+                    this.state = SendState::Done;
+                    return Poll::Ready(result);
+                }
+                // Polled after completion: the frame went out already.
+                SendState::Done => return Poll::Ready(Ok(())),
+            }
+        }
+    }
+}
