@@ -43,7 +43,7 @@ enum Params {
 ///
 /// - text (`&str`, `String`, `&String`), parsed when the request is sent;
 ///   without a scheme it is relative to the session's `base_url`;
-/// - a [`Url`](crate::Url) (or `&Url`), used as it is: no parsing per
+/// - a [`Url`] (or `&Url`), used as it is: no parsing per
 ///   request. Parsing is a quarter of a small keep-alive request's CPU
 ///   (callgrind: about 7,700 of 29,500 instructions, most of it the host's
 ///   IDNA processing), so a URL requested again and again is best parsed
