@@ -35,6 +35,7 @@ on_every_runtime!(
     receive_timeout_leaves_the_connection_open,
     a_frame_cut_by_a_receive_timeout_resumes,
     a_cancelled_receive_loses_nothing,
+    a_cancelled_send_leaves_no_half_frame,
     several_senders_one_reader,
     two_receivers_share_the_messages,
     heartbeat_waits_while_data_flows,
@@ -480,6 +481,59 @@ async fn a_cancelled_receive_loses_nothing<R: Runtime + Default>() {
         }
         other => panic!("unexpected messages {other:?}"),
     }
+}
+
+/// The frames a client sent, unmasked: (opcode, payload) each.
+fn client_frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut frames = Vec::new();
+    while !bytes.is_empty() {
+        let (len, mut at) = match bytes[1] & 0x7f {
+            126 => (u16::from_be_bytes([bytes[2], bytes[3]]) as usize, 4),
+            127 => (
+                u64::from_be_bytes(bytes[2..10].try_into().unwrap()) as usize,
+                10,
+            ),
+            n => (n as usize, 2),
+        };
+        assert_eq!(bytes[1] & 0x80, 0x80, "client frames are masked");
+        let mask = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
+        at += 4;
+        let payload = bytes[at..at + len]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ mask[i % 4])
+            .collect();
+        frames.push((bytes[0] & 0x0f, payload));
+        bytes = &bytes[at + len..];
+    }
+    frames
+}
+
+async fn a_cancelled_send_leaves_no_half_frame<R: Runtime + Default>() {
+    // The server reads nothing for 500 ms, so a 32 MiB send fills the
+    // socket's buffers and is dropped by a 100 ms timeout half written.
+    // The next send writes the rest of that frame first: the server gets
+    // both messages whole, in order, not a broken frame.
+    let (addr, sent) = raw_ws_server_in_parts(vec![(Vec::new(), Duration::from_millis(500))]);
+    let ws = open::<R>(addr, "/").await;
+    let big: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
+    let rt = R::default();
+    {
+        let send = std::pin::pin!(ws.send_bytes(&big));
+        let timer = rt.sleep_until(rt.now() + Duration::from_millis(100));
+        if let futures_util::future::Either::Left(_) =
+            futures_util::future::select(send, timer).await
+        {
+            panic!("32 MiB went out with nobody reading");
+        }
+    }
+    ws.send_str("after").await.unwrap();
+    drop(ws);
+    let frames = client_frames(&sent.recv().unwrap());
+    assert_eq!(frames.len(), 2, "two whole frames");
+    assert_eq!(frames[0].0, 0x2);
+    assert!(frames[0].1 == big, "the cancelled message arrived altered");
+    assert_eq!(frames[1], (0x1, b"after".to_vec()));
 }
 
 async fn several_senders_one_reader<R: Runtime + Default>() {

@@ -41,7 +41,8 @@ enum Params {
 /// What a request's URL can be given as, as aiohttp takes a `str` or a
 /// `yarl.URL` and reqwest an `IntoUrl`:
 ///
-/// - text (`&str`, `String`, `&String`), parsed when the request is sent;
+/// - text (`&str`, `String`, `&String`, `&&str`, `Cow<str>`, `Box<str>`,
+///   `Arc<str>`), parsed when the request is sent;
 ///   without a scheme it is relative to the session's `base_url`;
 /// - a [`Url`] (or `&Url`), used as it is: no parsing per
 ///   request. Parsing is a quarter of a small keep-alive request's CPU
@@ -89,6 +90,36 @@ mod url_input {
     impl Sealed for &String {
         fn into_request_url(self) -> RequestUrl {
             RequestUrl::Text(self.clone())
+        }
+    }
+
+    impl Sealed for &&str {
+        fn into_request_url(self) -> RequestUrl {
+            RequestUrl::Text((*self).to_owned())
+        }
+    }
+
+    impl Sealed for std::borrow::Cow<'_, str> {
+        fn into_request_url(self) -> RequestUrl {
+            RequestUrl::Text(self.into_owned())
+        }
+    }
+
+    impl Sealed for &std::borrow::Cow<'_, str> {
+        fn into_request_url(self) -> RequestUrl {
+            RequestUrl::Text(self.to_string())
+        }
+    }
+
+    impl Sealed for Box<str> {
+        fn into_request_url(self) -> RequestUrl {
+            RequestUrl::Text(self.into())
+        }
+    }
+
+    impl Sealed for std::sync::Arc<str> {
+        fn into_request_url(self) -> RequestUrl {
+            RequestUrl::Text(self.to_string())
         }
     }
 
@@ -1635,6 +1666,36 @@ mod tests {
                 .kind(),
             &ErrorKind::InvalidUrl
         );
+    }
+
+    #[test]
+    fn every_common_kind_of_text_or_url_is_taken() {
+        fn given(url: impl IntoUrl) -> String {
+            match url.into_request_url() {
+                RequestUrl::Text(text) => format!("text {text}"),
+                RequestUrl::Parsed(url) => format!("parsed {url}"),
+            }
+        }
+        let text = "http://h/";
+        // As iterating over a `Vec<&str>` by reference gives.
+        let text_ref: &&str = &text;
+        let owned = text.to_owned();
+        let cow = std::borrow::Cow::Borrowed(text);
+        let url = Url::parse(text).unwrap();
+        for got in [
+            given(text),
+            given(text_ref),
+            given(&owned),
+            given(owned.clone()),
+            given(&cow),
+            given(cow.clone()),
+            given(Box::<str>::from(text)),
+            given(std::sync::Arc::<str>::from(text)),
+        ] {
+            assert_eq!(got, "text http://h/");
+        }
+        assert_eq!(given(&url), "parsed http://h/");
+        assert_eq!(given(url), "parsed http://h/");
     }
 
     #[test]

@@ -524,6 +524,7 @@ impl<R: Runtime> ClientWebSocket<R> {
             writer: AsyncMutex::new(Writer {
                 io: Some(write),
                 buf: BytesMut::new(),
+                written: 0,
                 deflate: deflate.map(Compressor::new),
             }),
             status: Mutex::new(Status {
@@ -590,7 +591,8 @@ impl<R: Runtime> ClientWebSocket<R> {
     async fn send_close(&self, code: Option<CloseCode>, reason: &str) -> Result<bool> {
         let mut writer = lock(&self.shared.writer).await;
         let writer = &mut *writer;
-        writer.buf.clear();
+        // A data frame a dropped send left half written goes out first.
+        self.finish_unfinished(writer).await?;
         {
             let mut codec = self.codec();
             match codec.close_state() {

@@ -728,8 +728,8 @@ impl<R: Runtime, F: FnMut(WsMessage) -> T + Unpin, T> Future for Receive<'_, R, 
                     this.state = ReceiveState::Done;
                     return Poll::Ready((this.finish)(message));
                 }
-                // Polled after completion: there is nothing more.
-                ReceiveState::Done => return Poll::Ready((this.finish)(WsMessage::Closed)),
+                // As an `async fn` does.
+                ReceiveState::Done => panic!("a WebSocket receive polled after it completed"),
             }
         }
     }

@@ -6,34 +6,57 @@ use super::*;
 
 /// The sending side: frames are encoded and written under this lock, so
 /// compressed messages go out in the order their compressor saw them.
+///
+/// `buf[written..]` is what has not gone out yet of the last frame
+/// encoded. A send dropped in the middle (under `select!` or a timeout)
+/// leaves it there, and the next holder of the lock writes it before a
+/// frame of its own: the connection never carries half a frame, and a
+/// compressed message the compressor has seen always reaches the peer.
 pub(super) struct Writer {
     /// `None` once closed.
     pub(super) io: Option<BoxWrite>,
     pub(super) buf: BytesMut,
+    pub(super) written: usize,
     pub(super) deflate: Option<Compressor>,
 }
 
 impl Writer {
-    /// Writes the buffer from `written` on, then flushes: write_all and
-    /// flush in one poll function, as a frame usually goes out in one
-    /// poll.
+    /// Writes the rest of the buffer, then flushes (write_all and flush in
+    /// one poll function, as a frame usually goes out in one poll); done,
+    /// the buffer is empty for the next frame.
     #[inline]
-    fn poll_write_out(&mut self, written: &mut usize, cx: &mut Context<'_>) -> Poll<Result<()>> {
+    fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let Some(io) = self.io.as_mut() else {
             return Poll::Ready(Err(closed_error()));
         };
-        let frame = &self.buf[..];
         let result = loop {
-            if *written == frame.len() {
+            if self.written == self.buf.len() {
                 break ready!(Pin::new(&mut *io).poll_flush(cx));
             }
-            match ready!(Pin::new(&mut *io).poll_write(cx, &frame[*written..])) {
+            match ready!(Pin::new(&mut *io).poll_write(cx, &self.buf[self.written..])) {
                 Ok(0) => break Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => *written += n,
+                Ok(n) => self.written += n,
                 Err(e) => break Err(e),
             }
         };
+        if result.is_ok() {
+            self.buf.clear();
+            self.written = 0;
+        }
         Poll::Ready(result.map_err(|e| crate::conn::io_error(e, "writing a WebSocket frame")))
+    }
+
+    /// Writes what a dropped send left unwritten of its frame, if anything,
+    /// so that a new frame can be encoded.
+    #[inline]
+    fn poll_unfinished(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
+        if self.written < self.buf.len() {
+            self.poll_write_out(cx)
+        } else {
+            self.buf.clear();
+            self.written = 0;
+            Poll::Ready(Ok(()))
+        }
     }
 }
 
@@ -66,6 +89,12 @@ impl<R: Runtime> ClientWebSocket<R> {
     /// negotiated setting, `Some(false)` sends this message uncompressed,
     /// `Some(true)` compresses it (only when permessage-deflate was
     /// negotiated).
+    ///
+    /// Dropping a send (in `select!`, under a timeout) never leaves half a
+    /// frame on the connection: a send dropped before it took the writer
+    /// sends nothing; one dropped after it encoded its frame leaves the
+    /// frame to go out, whole, ahead of the next frame any send or close
+    /// writes. (So a message whose send was cancelled may still arrive.)
     pub fn send_frame<'a>(
         &'a self,
         data: &'a [u8],
@@ -90,11 +119,13 @@ impl<R: Runtime> ClientWebSocket<R> {
         compress: Option<bool>,
     ) -> Result<()> {
         let mut writer = lock(&self.shared.writer).await;
+        self.finish_unfinished(&mut writer).await?;
         self.encode_data(&mut writer, data, kind, compress)?;
         self.write(&mut writer).await
     }
 
-    /// Encodes one data message as one frame into the writer's buffer.
+    /// Encodes one data message as one frame into the writer's buffer,
+    /// which [`Writer::poll_unfinished`] has emptied.
     fn encode_data(
         &self,
         writer: &mut Writer,
@@ -102,7 +133,6 @@ impl<R: Runtime> ClientWebSocket<R> {
         kind: MessageKind,
         compress: Option<bool>,
     ) -> Result<()> {
-        writer.buf.clear();
         let use_deflate = writer.deflate.is_some() && compress != Some(false);
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed_error());
@@ -163,7 +193,7 @@ impl<R: Runtime> ClientWebSocket<R> {
     async fn send_control(&self, opcode: Opcode, data: &[u8]) -> Result<()> {
         let mut writer = lock(&self.shared.writer).await;
         let writer = &mut *writer;
-        writer.buf.clear();
+        self.finish_unfinished(writer).await?;
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed_error());
         }
@@ -177,9 +207,15 @@ impl<R: Runtime> ClientWebSocket<R> {
         self.write(writer).await
     }
 
+    /// Writes the frame in the writer's buffer and flushes.
     pub(super) async fn write(&self, writer: &mut Writer) -> Result<()> {
-        let mut written = 0;
-        poll_fn(|cx| writer.poll_write_out(&mut written, cx)).await
+        poll_fn(|cx| writer.poll_write_out(cx)).await
+    }
+
+    /// Writes the rest of a frame a dropped send left behind, if any, and
+    /// empties the buffer for the next one.
+    pub(super) async fn finish_unfinished(&self, writer: &mut Writer) -> Result<()> {
+        poll_fn(|cx| writer.poll_unfinished(cx)).await
     }
 }
 
@@ -200,9 +236,11 @@ type GeneralSend<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
 
 enum SendState<'a> {
     Start,
+    /// The writer is ours; `encoded` once this send's frame is in its
+    /// buffer (after what a dropped send left there went out).
     Writing {
         writer: futures_util::lock::MutexGuard<'a, Writer>,
-        written: usize,
+        encoded: bool,
     },
     General(GeneralSend<'a>),
     Done,
@@ -217,14 +255,11 @@ impl<R: Runtime> Future for SendFrame<'_, R> {
         loop {
             match &mut this.state {
                 SendState::Start => match ws.shared.writer.try_lock() {
-                    Some(mut writer) => {
-                        if let Err(e) =
-                            ws.encode_data(&mut writer, this.data, this.kind, this.compress)
-                        {
-                            this.state = SendState::Done;
-                            return Poll::Ready(Err(e));
-                        }
-                        this.state = SendState::Writing { writer, written: 0 };
+                    Some(writer) => {
+                        this.state = SendState::Writing {
+                            writer,
+                            encoded: false,
+                        };
                     }
                     None => {
                         this.state = SendState::General(Box::pin(ws.send_frame_general(
@@ -234,8 +269,19 @@ impl<R: Runtime> Future for SendFrame<'_, R> {
                         )))
                     }
                 },
-                SendState::Writing { writer, written } => {
-                    let result = ready!(writer.poll_write_out(written, cx));
+                SendState::Writing { writer, encoded } => {
+                    if !*encoded {
+                        let ready = match ready!(writer.poll_unfinished(cx)) {
+                            Ok(()) => ws.encode_data(writer, this.data, this.kind, this.compress),
+                            Err(e) => Err(e),
+                        };
+                        if let Err(e) = ready {
+                            this.state = SendState::Done;
+                            return Poll::Ready(Err(e));
+                        }
+                        *encoded = true;
+                    }
+                    let result = ready!(writer.poll_write_out(cx));
                     this.state = SendState::Done;
                     return Poll::Ready(result);
                 }
@@ -244,8 +290,8 @@ impl<R: Runtime> Future for SendFrame<'_, R> {
                     this.state = SendState::Done;
                     return Poll::Ready(result);
                 }
-                // Polled after completion: the frame went out already.
-                SendState::Done => return Poll::Ready(Ok(())),
+                // As an `async fn` does.
+                SendState::Done => panic!("a WebSocket send polled after it completed"),
             }
         }
     }
