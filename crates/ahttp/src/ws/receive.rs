@@ -24,8 +24,8 @@ pub(super) struct Reader {
     pub(super) between_messages: bool,
 }
 
-/// Where one read of the receive loop puts what it reads: straight into the read
-/// buffer's spare capacity where the runtime's reader can fill
+/// Where one read of the receive loop puts what it reads: straight into
+/// the read buffer's spare capacity where the runtime's reader can fill
 /// uninitialised memory ([`ReadIo::can_read_buf`]); otherwise through the
 /// scratch buffer, or, for a large frame the codec takes whole, straight
 /// into zero-filled room at the end of the read buffer (zeroed once for
