@@ -40,6 +40,7 @@ on_every_runtime!(
     two_receivers_share_the_messages,
     heartbeat_waits_while_data_flows,
     stream_ends_after_close,
+    stream_yields_echoes_answers_pings_and_ends,
     sink_sends_and_closes,
     wss_with_a_custom_ca,
     ws_and_wss_through_an_http_proxy,
@@ -643,6 +644,42 @@ async fn stream_ends_after_close<R: Runtime + Default>() {
             ..
         }
     ));
+}
+
+async fn stream_yields_echoes_answers_pings_and_ends<R: Runtime + Default>() {
+    // Through the Stream: the server's ping first (answered inside), then
+    // echoes of text and binary messages, a large one among them; then a
+    // plain receive on the same handle, and the close, after which the
+    // stream ends. Data messages take the direct way, the ping and the
+    // close the general loop.
+    let addr = tungstenite_server();
+    let session = ClientSession::<R>::new();
+    let mut ws = session
+        .ws_connect(ws_url(addr, "/ping"))
+        .connect()
+        .await
+        .unwrap();
+    let big = vec![3u8; 200_000];
+    for i in 0..20 {
+        if i % 5 == 4 {
+            ws.send_bytes(&big).await.unwrap();
+            match ws.next().await {
+                Some(WsMessage::Binary(data)) => assert!(data[..] == big[..]),
+                other => panic!("expected the large echo, got {other:?}"),
+            }
+        } else {
+            ws.send_str(&format!("m{i}")).await.unwrap();
+            match ws.next().await {
+                Some(WsMessage::Text(text)) => assert_eq!(text, format!("m{i}")),
+                other => panic!("expected echo {i}, got {other:?}"),
+            }
+        }
+    }
+    ws.send_str("plain").await.unwrap();
+    assert_eq!(ws.receive_str().await.unwrap(), "plain");
+    ws.close(1000, "").await.unwrap();
+    assert!(matches!(ws.next().await, Some(WsMessage::Closed)));
+    assert!(ws.next().await.is_none());
 }
 
 async fn sink_sends_and_closes<R: Runtime + Default>() {

@@ -6,7 +6,9 @@
 //! (`taskset -c 0`); benches/ws_loopback.sh does.
 //!
 //! CLIENT: ahttp-tokio, ahttp-async-std, ahttp-smol, tokio-tungstenite,
-//! fastwebsockets.
+//! fastwebsockets; and ahttp-tokio-stream, ahttp on tokio receiving through
+//! its `Stream` (`ws.next()`, aiohttp's `async for msg in ws`) instead of
+//! `receive_bytes()`.
 
 use ahttp_benches::cpu_time;
 use std::time::{Duration, Instant};
@@ -124,6 +126,26 @@ fn main() {
         "ahttp-tokio" => {
             tokio_rt().block_on(async { ahttp_echo!(ahttp_tokio::ClientSession, &url, size, n) })
         }
+        "ahttp-tokio-stream" => tokio_rt().block_on(async {
+            use futures_util::StreamExt;
+            let session = ahttp_tokio::ClientSession::new();
+            let mut ws = session
+                .ws_connect(&url)
+                .max_msg_size(0)
+                .connect()
+                .await
+                .expect("connect");
+            let payload = vec![0x5au8; size];
+            let result = timed!(n, {
+                ws.send_bytes(&payload).await.expect("send");
+                match ws.next().await {
+                    Some(ahttp::WsMessage::Binary(echo)) => assert_eq!(echo.len(), size),
+                    other => panic!("unexpected {other:?}"),
+                }
+            });
+            ws.close(1000, "").await.expect("close");
+            result
+        }),
         "ahttp-async-std" => async_std::task::block_on(async {
             ahttp_echo!(ahttp_async_std::ClientSession, &url, size, n)
         }),

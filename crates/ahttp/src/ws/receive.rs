@@ -143,7 +143,7 @@ impl Drop for ReadInto<'_> {
 }
 
 /// Where the receive loop stands between polls.
-struct StepState {
+pub(super) struct StepState {
     /// Read before decoding: the buffer holds nothing the codec has not
     /// seen.
     read_first: bool,
@@ -154,7 +154,7 @@ struct StepState {
 impl StepState {
     /// At the start of a receive: read first when the last receive ended
     /// a message and left nothing buffered.
-    fn new(reader: &mut Reader) -> Self {
+    pub(super) fn new(reader: &mut Reader) -> Self {
         StepState {
             read_first: std::mem::take(&mut reader.between_messages) && reader.buf.is_empty(),
             wanted: None,
@@ -163,7 +163,7 @@ impl StepState {
 }
 
 /// What [`ClientWebSocket::poll_step`] stopped at.
-enum Step {
+pub(super) enum Step {
     /// A message (or a compressed one to inflate).
     Incoming(Incoming),
     /// The codec waits for this many bytes of a large frame.
@@ -265,9 +265,9 @@ impl<R: Runtime> ClientWebSocket<R> {
     /// The receive loop with the reader taken; from where a direct
     /// [`Receive`] stopped, when it found a `first` step that needs the
     /// general loop.
-    async fn receive_from(
+    pub(super) async fn receive_from<G: std::ops::DerefMut<Target = Reader>>(
         &self,
-        mut reader: futures_util::lock::MutexGuard<'_, Reader>,
+        mut reader: G,
         deadline: Option<Instant>,
         step_state: StepState,
         first: Option<Step>,
@@ -282,7 +282,7 @@ impl<R: Runtime> ClientWebSocket<R> {
     }
 
     /// A text message as the settings hand it out.
-    fn text_message(&self, text: String) -> WsMessage {
+    pub(super) fn text_message(&self, text: String) -> WsMessage {
         if self.shared.settings.decode_text {
             WsMessage::Text(text)
         } else {
@@ -400,7 +400,7 @@ impl<R: Runtime> ClientWebSocket<R> {
     /// enough to read straight into the buffer is left to
     /// [`read_large`](Self::read_large).
     #[inline(always)]
-    fn poll_step(
+    pub(super) fn poll_step(
         &self,
         reader: &mut Reader,
         state: &mut StepState,
