@@ -46,7 +46,7 @@ mod receive;
 mod send;
 
 use futures_util::lock::OwnedMutexGuard;
-use receive::{Reader, Receive, Step, StepState};
+use receive::{Reader, Receive, StepState};
 use send::Writer;
 
 /// The WebSocket timeouts: aiohttp's `ClientWSTimeout`.
@@ -770,30 +770,23 @@ impl<R: Runtime> ClientWebSocket<R> {
                 (reader, step)
             }
         };
-        let message = match self.poll_step(&mut reader, &mut step, cx) {
+        let found = match self.poll_step(&mut reader, &mut step, cx) {
             Poll::Pending => {
                 *self.direct.get_mut().unwrap_or_else(|p| p.into_inner()) = Some((reader, step));
                 return Poll::Pending;
             }
-            Poll::Ready(Step::Incoming(Incoming::Message(Message::Binary(data)))) => {
-                WsMessage::Binary(data)
-            }
-            Poll::Ready(Step::Incoming(Incoming::Message(Message::Text(text)))) => {
-                self.text_message(text)
-            }
-            Poll::Ready(other) => {
+            Poll::Ready(found) => found,
+        };
+        match self.direct_message(&mut reader, found) {
+            Ok(message) => Poll::Ready(Some(message)),
+            Err(other) => {
                 let handle = ClientWebSocket::handle(self.shared.clone());
                 self.set_next(Box::pin(async move {
                     handle.receive_from(reader, None, step, Some(other)).await
                 }));
-                return Poll::Ready(None);
+                Poll::Ready(None)
             }
-        };
-        reader.between_messages = reader.buf.is_empty();
-        if self.closed() {
-            reader.io = None;
         }
-        Poll::Ready(Some(message))
     }
 
     fn set_next(&mut self, future: ReceiveFuture) {

@@ -281,6 +281,27 @@ impl<R: Runtime> ClientWebSocket<R> {
         message
     }
 
+    /// What a step of the direct way ends with: a data message to hand
+    /// out (the reader's state updated as the general loop would), or,
+    /// as `Err`, the step for the general loop to go on from.
+    #[inline(always)]
+    pub(super) fn direct_message(
+        &self,
+        reader: &mut Reader,
+        found: Step,
+    ) -> std::result::Result<WsMessage, Step> {
+        let message = match found {
+            Step::Incoming(Incoming::Message(Message::Binary(data))) => WsMessage::Binary(data),
+            Step::Incoming(Incoming::Message(Message::Text(text))) => self.text_message(text),
+            other => return Err(other),
+        };
+        reader.between_messages = reader.buf.is_empty();
+        if self.closed() {
+            reader.io = None;
+        }
+        Ok(message)
+    }
+
     /// A text message as the settings hand it out.
     pub(super) fn text_message(&self, text: String) -> WsMessage {
         if self.shared.settings.decode_text {
@@ -694,14 +715,13 @@ impl<R: Runtime, F: FnMut(WsMessage) -> T + Unpin, T> Future for Receive<'_, R, 
                     };
                 }
                 ReceiveState::Direct { reader, step } => {
-                    let message = match ready!(ws.poll_step(reader, step, cx)) {
-                        Step::Incoming(Incoming::Message(Message::Binary(data))) => {
-                            WsMessage::Binary(data)
+                    let found = ready!(ws.poll_step(reader, step, cx));
+                    match ws.direct_message(reader, found) {
+                        Ok(message) => {
+                            this.state = ReceiveState::Done;
+                            return Poll::Ready((this.finish)(message));
                         }
-                        Step::Incoming(Incoming::Message(Message::Text(text))) => {
-                            ws.text_message(text)
-                        }
-                        other => {
+                        Err(other) => {
                             let ReceiveState::Direct { reader, step } =
                                 std::mem::replace(&mut this.state, ReceiveState::Done)
                             else {
@@ -713,15 +733,8 @@ impl<R: Runtime, F: FnMut(WsMessage) -> T + Unpin, T> Future for Receive<'_, R, 
                                 step,
                                 Some(other),
                             )));
-                            continue;
                         }
-                    };
-                    reader.between_messages = reader.buf.is_empty();
-                    if ws.closed() {
-                        reader.io = None;
                     }
-                    this.state = ReceiveState::Done;
-                    return Poll::Ready((this.finish)(message));
                 }
                 ReceiveState::General(receive) => {
                     let message = ready!(receive.as_mut().poll(cx));
