@@ -518,7 +518,7 @@ async fn send_all<R: Runtime>(
     let inner = &session.inner;
     let timeout = b.timeout.unwrap_or(inner.timeout);
     let version = b.version.unwrap_or(inner.version);
-    let (url, real_url) = build_url(inner.base_url.as_ref(), &b.url, b.params.as_ref())?;
+    let (url, real_url) = build_url(inner.base_url.as_ref(), b.url, b.params.as_ref())?;
     let url_auth = BasicAuth::from_url(&url);
     if url_auth.is_some() && b.auth.is_some() {
         return Err(Error::new(
@@ -813,10 +813,10 @@ fn parse_url(base: Option<&Url>, url: &str) -> Result<Url> {
 
 /// Builds the request URL from the session's base URL, the given URL and
 /// the query parameters. Returns (url without fragment, url with it).
-fn build_url(base: Option<&Url>, url: &RequestUrl, params: Option<&Params>) -> Result<(Url, Url)> {
+fn build_url(base: Option<&Url>, url: RequestUrl, params: Option<&Params>) -> Result<(Url, Url)> {
     let mut parsed = match url {
-        RequestUrl::Parsed(url) => url.clone(),
-        RequestUrl::Text(text) => parse_url(base, text)?,
+        RequestUrl::Parsed(url) => url,
+        RequestUrl::Text(text) => parse_url(base, &text)?,
     };
     match parsed.scheme() {
         "http" | "https" => {}
@@ -1639,11 +1639,11 @@ mod tests {
     #[test]
     fn urls_join_base_and_params() {
         let base = Url::parse("http://h.example/api/").unwrap();
-        let (u, _) = build_url(Some(&base), &text("items"), None).unwrap();
+        let (u, _) = build_url(Some(&base), text("items"), None).unwrap();
         assert_eq!(u.as_str(), "http://h.example/api/items");
         let (u, real) = build_url(
             None,
-            &text("http://h.example/p?a=1#frag"),
+            text("http://h.example/p?a=1#frag"),
             Some(&Params::Pairs(vec![("b".into(), "x y".into())])),
         )
         .unwrap();
@@ -1651,19 +1651,17 @@ mod tests {
         assert_eq!(real.fragment(), Some("frag"));
         let (u, _) = build_url(
             None,
-            &text("http://h.example/p"),
+            text("http://h.example/p"),
             Some(&Params::Raw("a=%20&b".into())),
         )
         .unwrap();
         assert_eq!(u.query(), Some("a=%20&b"));
         assert_eq!(
-            build_url(None, &text("ftp://h/"), None).unwrap_err().kind(),
+            build_url(None, text("ftp://h/"), None).unwrap_err().kind(),
             &ErrorKind::NonHttpUrl
         );
         assert_eq!(
-            build_url(None, &text("not a url"), None)
-                .unwrap_err()
-                .kind(),
+            build_url(None, text("not a url"), None).unwrap_err().kind(),
             &ErrorKind::InvalidUrl
         );
     }
@@ -1706,17 +1704,17 @@ mod tests {
         let given = Url::parse("http://h.example/p?a=1#frag").unwrap();
         let (u, real) = build_url(
             Some(&base),
-            &RequestUrl::Parsed(given.clone()),
+            RequestUrl::Parsed(given.clone()),
             Some(&Params::Pairs(vec![("b".into(), "2".into())])),
         )
         .unwrap();
         assert_eq!(u.as_str(), "http://h.example/p?a=1&b=2");
         assert_eq!(real.as_str(), "http://h.example/p?a=1&b=2#frag");
-        let (u, _) = build_url(Some(&base), &RequestUrl::Parsed(given), None).unwrap();
+        let (u, _) = build_url(Some(&base), RequestUrl::Parsed(given), None).unwrap();
         assert_eq!(u.as_str(), "http://h.example/p?a=1");
         let ftp = Url::parse("ftp://h.example/").unwrap();
         assert_eq!(
-            build_url(None, &RequestUrl::Parsed(ftp), None)
+            build_url(None, RequestUrl::Parsed(ftp), None)
                 .unwrap_err()
                 .kind(),
             &ErrorKind::NonHttpUrl
