@@ -744,8 +744,6 @@ impl<R: Runtime> ClientWebSocket<R> {
     /// `Ready(None)` when it cannot go that way or found something for the
     /// general loop, which is then in `next`.
     fn poll_direct(&mut self, cx: &mut Context<'_>) -> Poll<Option<WsMessage>> {
-        let settings = &self.shared.settings;
-        let general = settings.timeout.ws_receive.is_some() || settings.heartbeat.is_some();
         // Taken out while polling (the handle's methods borrow it), put
         // back while the read waits.
         let held = self
@@ -756,10 +754,11 @@ impl<R: Runtime> ClientWebSocket<R> {
         let (mut reader, mut step) = match held {
             Some(held) => held,
             None => {
-                let reader = if general || self.closed() {
-                    None
-                } else {
+                let timeout = self.shared.settings.timeout.ws_receive;
+                let reader = if self.can_receive_directly(timeout) {
                     self.shared.reader.try_lock_owned()
+                } else {
+                    None
                 };
                 let Some(mut reader) = reader else {
                     let handle = ClientWebSocket::handle(self.shared.clone());

@@ -281,6 +281,13 @@ impl<R: Runtime> ClientWebSocket<R> {
         message
     }
 
+    /// Whether a receive with this timeout may go the direct way (see
+    /// [`Receive`]): no deadline or heartbeat to race the read against,
+    /// and not closed.
+    pub(super) fn can_receive_directly(&self, timeout: Option<Duration>) -> bool {
+        timeout.is_none() && self.shared.settings.heartbeat.is_none() && !self.closed()
+    }
+
     /// What a step of the direct way ends with: a data message to hand
     /// out (the reader's state updated as the general loop would), or,
     /// as `Err`, the step for the general loop to go on from.
@@ -700,8 +707,7 @@ impl<R: Runtime, F: FnMut(WsMessage) -> T + Unpin, T> Future for Receive<'_, R, 
             match &mut this.state {
                 ReceiveState::Start => {
                     let deadline = this.timeout.map(|d| ws.shared.rt.now() + d);
-                    let direct = deadline.is_none() && ws.shared.settings.heartbeat.is_none();
-                    let reader = if direct && !ws.closed() {
+                    let reader = if ws.can_receive_directly(this.timeout) {
                         ws.shared.reader.try_lock()
                     } else {
                         None
@@ -716,25 +722,26 @@ impl<R: Runtime, F: FnMut(WsMessage) -> T + Unpin, T> Future for Receive<'_, R, 
                 }
                 ReceiveState::Direct { reader, step } => {
                     let found = ready!(ws.poll_step(reader, step, cx));
-                    match ws.direct_message(reader, found) {
-                        Ok(message) => {
-                            this.state = ReceiveState::Done;
-                            return Poll::Ready((this.finish)(message));
-                        }
+                    let message = match ws.direct_message(reader, found) {
+                        Ok(message) => message,
                         Err(other) => {
-                            let ReceiveState::Direct { reader, step } =
+                            // The reader and the step go on in the general
+                            // loop.
+                            if let ReceiveState::Direct { reader, step } =
                                 std::mem::replace(&mut this.state, ReceiveState::Done)
-                            else {
-                                return Poll::Ready((this.finish)(WsMessage::Closed));
-                            };
-                            this.state = ReceiveState::General(Box::pin(ws.receive_from(
-                                reader,
-                                None,
-                                step,
-                                Some(other),
-                            )));
+                            {
+                                this.state = ReceiveState::General(Box::pin(ws.receive_from(
+                                    reader,
+                                    None,
+                                    step,
+                                    Some(other),
+                                )));
+                            }
+                            continue;
                         }
-                    }
+                    };
+                    this.state = ReceiveState::Done;
+                    return Poll::Ready((this.finish)(message));
                 }
                 ReceiveState::General(receive) => {
                     let message = ready!(receive.as_mut().poll(cx));
