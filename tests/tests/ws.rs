@@ -36,8 +36,10 @@ on_every_runtime!(
     a_frame_cut_by_a_receive_timeout_resumes,
     a_cancelled_receive_loses_nothing,
     a_cancelled_send_leaves_no_half_frame,
+    a_send_waits_for_a_busy_writer,
     several_senders_one_reader,
     two_receivers_share_the_messages,
+    the_stream_waits_for_a_busy_reader,
     heartbeat_waits_while_data_flows,
     stream_ends_after_close,
     stream_yields_echoes_answers_pings_and_ends,
@@ -288,6 +290,12 @@ fn raw_ws_server_in_parts(
     parts: Vec<(Vec<u8>, Duration)>,
 ) -> (SocketAddr, std::sync::mpsc::Receiver<Vec<u8>>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // A small receive buffer, inherited by the accepted socket: a client
+    // sending megabytes while this server pauses is held up by it rather
+    // than by the host's maximum (tcp_rmem allows 32 MiB here).
+    socket2::SockRef::from(&listener)
+        .set_recv_buffer_size(256 * 1024)
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -537,6 +545,30 @@ async fn a_cancelled_send_leaves_no_half_frame<R: Runtime + Default>() {
     assert_eq!(frames[1], (0x1, b"after".to_vec()));
 }
 
+async fn a_send_waits_for_a_busy_writer<R: Runtime + Default>() {
+    // An 8 MiB send holds the writer while the server does not read yet;
+    // a second send, started meanwhile, finds the writer taken, waits for
+    // it, and goes out after the first, both whole.
+    let (addr, sent) = raw_ws_server_in_parts(vec![(Vec::new(), Duration::from_millis(300))]);
+    let ws = open::<R>(addr, "/").await;
+    let big: Vec<u8> = (0..8u32 << 20).map(|i| (i % 251) as u8).collect();
+    let second = async {
+        // Let the big send take the writer first.
+        let rt = R::default();
+        rt.sleep_until(rt.now() + Duration::from_millis(50)).await;
+        ws.send_str("second").await
+    };
+    let (first, second) = futures_util::join!(ws.send_bytes(&big), second);
+    first.unwrap();
+    second.unwrap();
+    drop(ws);
+    let frames = client_frames(&sent.recv().unwrap());
+    assert_eq!(frames.len(), 2, "two whole frames");
+    assert_eq!(frames[0].0, 0x2);
+    assert!(frames[0].1 == big, "the large message arrived altered");
+    assert_eq!(frames[1], (0x1, b"second".to_vec()));
+}
+
 async fn several_senders_one_reader<R: Runtime + Default>() {
     let addr = tungstenite_server();
     let ws = open::<R>(addr, "/echo").await;
@@ -598,6 +630,34 @@ async fn two_receivers_share_the_messages<R: Runtime + Default>() {
     all.sort();
     let expected: Vec<_> = (0..20).map(|i| format!("{i:02}")).collect();
     assert_eq!(all, expected);
+    ws.close(1000, "").await.unwrap();
+}
+
+async fn the_stream_waits_for_a_busy_reader<R: Runtime + Default>() {
+    // A receive on one handle holds the reader while it waits; the Stream
+    // of another handle, polled meanwhile, waits for the reader instead of
+    // reading beside it, and gets the next message.
+    let addr = tungstenite_server();
+    let ws = open::<R>(addr, "/echo").await;
+    let mut stream = ws.clone();
+    let first = ws.receive_str();
+    let second = async {
+        let rt = R::default();
+        rt.sleep_until(rt.now() + Duration::from_millis(50)).await;
+        let next = stream.next();
+        let send = async {
+            rt.sleep_until(rt.now() + Duration::from_millis(50)).await;
+            ws.send_str("one").await.unwrap();
+            ws.send_str("two").await.unwrap();
+        };
+        futures_util::join!(next, send).0
+    };
+    let (first, second) = futures_util::join!(first, second);
+    assert_eq!(first.unwrap(), "one");
+    match second {
+        Some(WsMessage::Text(text)) => assert_eq!(text, "two"),
+        other => panic!("expected the second echo, got {other:?}"),
+    }
     ws.close(1000, "").await.unwrap();
 }
 
