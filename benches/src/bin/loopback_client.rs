@@ -24,62 +24,21 @@ fn check(body: &[u8]) {
     assert_eq!(body, b"Hello, world!", "unexpected body");
 }
 
-macro_rules! ahttp_bench {
-    ($session:ty, $url:expr, $n:expr, $concurrent:expr, $spawn:expr) => {{
-        let session = <$session>::new();
-        // The URL parsed once, as every client here that takes a parsed
-        // URL gets it (hyper needs one).
-        let url = ahttp::Url::parse(&$url).expect("url");
-        let one = |session: $session, url: ahttp::Url| async move {
-            let mut resp = session.get(url).send().await.expect("request");
-            check(&resp.read().await.expect("body"));
-        };
+/// The measurement every async client shares: 100 warm-up requests, then
+/// `$n` timed ones through `$one(client, url)`, one after another or from
+/// IN_FLIGHT tasks started with `$spawn` (which returns something to await
+/// for the task's end). Gives (wall, CPU).
+macro_rules! run_requests {
+    ($client:expr, $url:expr, $one:expr, $n:expr, $concurrent:expr, $spawn:expr) => {{
+        let (client, url, one) = ($client, $url, $one);
         for _ in 0..100 {
-            one(session.clone(), url.clone()).await;
-        }
-        let (wall, cpu) = (Instant::now(), cpu_time());
-        if $concurrent {
-            let per_task = $n / IN_FLIGHT;
-            let mut handles = Vec::new();
-            for _ in 0..IN_FLIGHT {
-                let (s, u) = (session.clone(), url.clone());
-                handles.push($spawn(async move {
-                    for _ in 0..per_task {
-                        one(s.clone(), u.clone()).await;
-                    }
-                }));
-            }
-            for h in handles {
-                h.await;
-            }
-        } else {
-            for _ in 0..$n {
-                one(session.clone(), url.clone()).await;
-            }
-        }
-        (wall.elapsed(), cpu_time() - cpu)
-    }};
-}
-
-/// The loop of ahttp_bench! for hyper's pooled client.
-macro_rules! hyper_bench {
-    ($client:expr, $url:expr, $n:expr, $concurrent:expr, $spawn:expr) => {{
-        use http_body_util::{BodyExt, Empty};
-        let client: hyper_util::client::legacy::Client<_, Empty<bytes::Bytes>> = $client;
-        let uri: hyper::Uri = $url.parse().expect("uri");
-        let one = |client: hyper_util::client::legacy::Client<_, Empty<bytes::Bytes>>,
-                   uri: hyper::Uri| async move {
-            let resp = client.get(uri).await.expect("request");
-            check(&resp.into_body().collect().await.expect("body").to_bytes());
-        };
-        for _ in 0..100 {
-            one(client.clone(), uri.clone()).await;
+            one(client.clone(), url.clone()).await;
         }
         let (wall, cpu) = (Instant::now(), cpu_time());
         if $concurrent {
             let mut handles = Vec::new();
             for _ in 0..IN_FLIGHT {
-                let (c, u) = (client.clone(), uri.clone());
+                let (c, u) = (client.clone(), url.clone());
                 handles.push($spawn(async move {
                     for _ in 0..$n / IN_FLIGHT {
                         one(c.clone(), u.clone()).await;
@@ -91,11 +50,49 @@ macro_rules! hyper_bench {
             }
         } else {
             for _ in 0..$n {
-                one(client.clone(), uri.clone()).await;
+                one(client.clone(), url.clone()).await;
             }
         }
         (wall.elapsed(), cpu_time() - cpu)
     }};
+}
+
+macro_rules! ahttp_bench {
+    ($session:ty, $url:expr, $n:expr, $concurrent:expr, $spawn:expr) => {{
+        // The URL parsed once, as every client here that takes a parsed
+        // URL gets it (hyper needs one).
+        let url = ahttp::Url::parse(&$url).expect("url");
+        let one = |session: $session, url: ahttp::Url| async move {
+            let mut resp = session.get(url).send().await.expect("request");
+            check(&resp.read().await.expect("body"));
+        };
+        run_requests!(<$session>::new(), url, one, $n, $concurrent, $spawn)
+    }};
+}
+
+/// ahttp_bench! for hyper's pooled client.
+macro_rules! hyper_bench {
+    ($client:expr, $url:expr, $n:expr, $concurrent:expr, $spawn:expr) => {{
+        use http_body_util::{BodyExt, Empty};
+        let client: hyper_util::client::legacy::Client<_, Empty<bytes::Bytes>> = $client;
+        let uri: hyper::Uri = $url.parse().expect("uri");
+        let one = |client: hyper_util::client::legacy::Client<_, Empty<bytes::Bytes>>,
+                   uri: hyper::Uri| async move {
+            let resp = client.get(uri).await.expect("request");
+            check(&resp.into_body().collect().await.expect("body").to_bytes());
+        };
+        run_requests!(client, uri, one, $n, $concurrent, $spawn)
+    }};
+}
+
+/// A task on tokio, awaited for its end.
+fn tokio_task<F: std::future::Future<Output = ()> + Send + 'static>(
+    f: F,
+) -> impl std::future::Future<Output = ()> {
+    // Spawned now, joined later: an `async move { spawn }` would only
+    // spawn when joined, one task at a time.
+    let task = tokio::spawn(f);
+    async move { task.await.expect("task") }
 }
 
 /// What hyper's pooled client needs on an async-io runtime: a connector
@@ -232,18 +229,7 @@ fn main() {
             .build()
             .expect("rt")
             .block_on(async {
-                ahttp_bench!(
-                    ahttp_tokio::ClientSession,
-                    url,
-                    n,
-                    concurrent,
-                    // Spawned now, joined later: an `async move { spawn }`
-                    // would only spawn when joined, one task at a time.
-                    |f| {
-                        let task = tokio::spawn(f);
-                        async move { task.await.expect("task") }
-                    }
-                )
+                ahttp_bench!(ahttp_tokio::ClientSession, url, n, concurrent, tokio_task)
             }),
         "ahttp-smol" => {
             let ex = smol::LocalExecutor::new();
@@ -270,10 +256,7 @@ fn main() {
                     hyper_util::rt::TokioExecutor::new(),
                 )
                 .build_http();
-                hyper_bench!(client, url, n, concurrent, |f| {
-                    let task = tokio::spawn(f);
-                    async move { task.await.expect("task") }
-                })
+                hyper_bench!(client, url, n, concurrent, tokio_task)
             }),
         "hyper-smol" => {
             let ex = std::sync::Arc::new(smol::Executor::new());
@@ -300,35 +283,12 @@ fn main() {
             .build()
             .expect("rt")
             .block_on(async {
-                let client = reqwest::Client::new();
                 let url = reqwest::Url::parse(&url).expect("url");
                 let one = |client: reqwest::Client, url: reqwest::Url| async move {
                     let resp = client.get(url).send().await.expect("request");
                     check(&resp.bytes().await.expect("body"));
                 };
-                for _ in 0..100 {
-                    one(client.clone(), url.clone()).await;
-                }
-                let (wall, cpu) = (Instant::now(), cpu_time());
-                if concurrent {
-                    let mut handles = Vec::new();
-                    for _ in 0..IN_FLIGHT {
-                        let (c, u) = (client.clone(), url.clone());
-                        handles.push(tokio::spawn(async move {
-                            for _ in 0..n / IN_FLIGHT {
-                                one(c.clone(), u.clone()).await;
-                            }
-                        }));
-                    }
-                    for h in handles {
-                        h.await.expect("task");
-                    }
-                } else {
-                    for _ in 0..n {
-                        one(client.clone(), url.clone()).await;
-                    }
-                }
-                (wall.elapsed(), cpu_time() - cpu)
+                run_requests!(reqwest::Client::new(), url, one, n, concurrent, tokio_task)
             }),
         "ureq" => {
             let agent = ureq::Agent::new_with_defaults();
