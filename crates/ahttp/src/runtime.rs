@@ -278,9 +278,29 @@ pub(crate) struct UnixIo<R: Runtime> {
     pub stream: R::UnixStream,
 }
 
-/// Forwards the futures-io traits of a stream wrapper to its `stream`.
+/// Forwards the futures-io traits of a stream wrapper to its `stream`,
+/// and its [`Io`] methods to the runtime's hooks for that kind of stream.
 macro_rules! forward_io {
-    ($wrapper:ident) => {
+    ($wrapper:ident, $is_stale:ident, $split:ident, $poll_read_buf:ident) => {
+        impl<R: Runtime> Io for $wrapper<R> {
+            fn is_stale(&mut self) -> bool {
+                self.rt.$is_stale(&mut self.stream)
+            }
+
+            fn split(self: Box<Self>) -> (BoxRead, BoxWrite) {
+                let $wrapper { rt, stream } = *self;
+                rt.$split(stream)
+            }
+
+            fn poll_read_buf(
+                &mut self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut bytes::BytesMut,
+            ) -> Option<std::task::Poll<io::Result<usize>>> {
+                self.rt.$poll_read_buf(&mut self.stream, cx, buf)
+            }
+        }
+
         impl<R: Runtime> AsyncRead for $wrapper<R> {
             fn poll_read(
                 mut self: std::pin::Pin<&mut Self>,
@@ -333,53 +353,14 @@ macro_rules! forward_io {
     };
 }
 
-forward_io!(TcpIo);
+forward_io!(TcpIo, tcp_is_stale, split_tcp, tcp_poll_read_buf);
 #[cfg(unix)]
-forward_io!(UnixIo);
+forward_io!(UnixIo, unix_is_stale, split_unix, unix_poll_read_buf);
 
 // The streams are `Unpin` and the runtime handle is never pinned.
 impl<R: Runtime> Unpin for TcpIo<R> {}
 #[cfg(unix)]
 impl<R: Runtime> Unpin for UnixIo<R> {}
-
-impl<R: Runtime> Io for TcpIo<R> {
-    fn is_stale(&mut self) -> bool {
-        self.rt.tcp_is_stale(&mut self.stream)
-    }
-
-    fn split(self: Box<Self>) -> (BoxRead, BoxWrite) {
-        let TcpIo { rt, stream } = *self;
-        rt.split_tcp(stream)
-    }
-
-    fn poll_read_buf(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut bytes::BytesMut,
-    ) -> Option<std::task::Poll<io::Result<usize>>> {
-        self.rt.tcp_poll_read_buf(&mut self.stream, cx, buf)
-    }
-}
-
-#[cfg(unix)]
-impl<R: Runtime> Io for UnixIo<R> {
-    fn is_stale(&mut self) -> bool {
-        self.rt.unix_is_stale(&mut self.stream)
-    }
-
-    fn split(self: Box<Self>) -> (BoxRead, BoxWrite) {
-        let UnixIo { rt, stream } = *self;
-        rt.split_unix(stream)
-    }
-
-    fn poll_read_buf(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut bytes::BytesMut,
-    ) -> Option<std::task::Poll<io::Result<usize>>> {
-        self.rt.unix_poll_read_buf(&mut self.stream, cx, buf)
-    }
-}
 
 /// An in-memory stand-in, for a connection whose socket was handed on.
 impl Io for futures_util::io::Cursor<Vec<u8>> {}
