@@ -12,11 +12,11 @@
 //! only reported once the scanner has seen the whole head (or a limit error
 //! in an earlier line), exactly as when the head arrives byte by byte.
 
-use super::headers::{collect_fields, unfold, Headers};
+use super::headers::Headers;
 use super::scan::{BlockEnd, BlockLimits, BlockScanner};
 use super::{Limits, ResponseHead};
-use crate::ErrorKind;
-use bytes::BytesMut;
+use crate::{Error, ErrorKind};
+use bytes::{Buf, BytesMut};
 use http::{StatusCode, Version};
 use std::mem::MaybeUninit;
 
@@ -32,12 +32,51 @@ pub(crate) struct HeadParser {
 const STACK_FIELDS: usize = 128;
 
 /// A head failure: what and where (offset into the buffer).
-pub(crate) type HeadError = (ErrorKind, usize);
+/// A head failure. Its offset counts from the front of the buffer given to
+/// the parser (the caller knows where that buffer began); it is `Error`
+/// itself rather than a lighter pair so that a parsed head is returned as it
+/// was built, never moved into a differently shaped result.
+pub(crate) type HeadError = Error;
 
 impl HeadParser {
     /// Tries to parse a complete head from the front of `buf`; on success
     /// removes it from `buf`.
+    #[inline(always)]
     pub fn parse(
+        &mut self,
+        buf: &mut BytesMut,
+        limits: &Limits,
+        examined: &mut u64,
+    ) -> Result<Option<ResponseHead>, HeadError> {
+        // (An empty buffer is no attempt: a client asks for the response
+        // before any of it has arrived, and the one whole parse is worth
+        // keeping for the first read.)
+        if !self.tried_whole && !buf.is_empty() {
+            self.tried_whole = true;
+            *examined += buf.len() as u64;
+            // The usual case, kept short: a whole, strictly valid head no
+            // longer than the smallest line limit, so no line in it can be
+            // over-long. Everything else (an incomplete head, obs-fold, an
+            // error, a long head) is decided by the scanning path.
+            // (The result is returned as it came, not unwrapped and
+            // rewrapped: moving the head between differently shaped values
+            // cost more than the rest of this function.)
+            let mut len = 0;
+            let parsed = run_httparse_with(buf, limits, false, &mut len);
+            if matches!(parsed, Ok(Some(_)))
+                && len <= limits.max_line_size.min(limits.max_field_size)
+            {
+                buf.advance(len);
+                return parsed;
+            }
+        }
+        self.scan_and_parse(buf, limits, examined)
+    }
+
+    /// Scans the new bytes for the end of the head, enforcing the limits
+    /// line by line, and parses the head once it is complete.
+    #[inline(never)]
+    fn scan_and_parse(
         &mut self,
         buf: &mut BytesMut,
         limits: &Limits,
@@ -49,64 +88,49 @@ impl HeadParser {
             max_fields: limits.max_headers,
             max_fields_reported: limits.max_headers,
         };
-        // (An empty buffer is no attempt: a client asks for the response
-        // before any of it has arrived, and the one whole parse is worth
-        // keeping for the first read.)
-        if !self.tried_whole && !buf.is_empty() {
-            self.tried_whole = true;
-            *examined += buf.len() as u64;
-            // On an incomplete head or an error, fall through to scanning,
-            // which decides when the head is complete or which limit error
-            // comes first.
-            if let Ok(Some(parsed)) = run_httparse(buf, limits) {
-                // Only a head longer than the smallest line limit can hold
-                // an over-long line; check those lines.
-                if parsed.len > limits.max_line_size.min(limits.max_field_size) {
-                    let mut scanner = BlockScanner::head();
-                    match scanner.scan(&buf[..parsed.len], &block_limits, examined)? {
-                        Some(end) if end.len == parsed.len => {}
-                        _ => return Err((ErrorKind::InvalidHeader, 0)),
-                    }
-                }
-                return Ok(Some(finish(buf, parsed)));
-            }
-        }
-        let Some(BlockEnd { len, .. }) = self.scanner.scan(buf, &block_limits, examined)? else {
+        let scanned = self.scanner.scan(buf, &block_limits, examined);
+        let Some(BlockEnd { len, .. }) =
+            scanned.map_err(|(kind, at)| Error::at(kind, at as u64))?
+        else {
             return Ok(None);
         };
         *examined += len as u64;
-        match run_httparse(&buf[..len], limits)? {
-            Some(parsed) if parsed.len == len => Ok(Some(finish(buf, parsed))),
-            _ => Err((ErrorKind::InvalidHeader, 0)),
+        let mut parsed_len = 0;
+        match run_httparse(&buf[..len], limits, &mut parsed_len)? {
+            Some(head) if parsed_len == len => {
+                buf.advance(len);
+                Ok(Some(head))
+            }
+            _ => Err(Error::at(ErrorKind::InvalidHeader, 0)),
         }
     }
 }
 
-/// httparse's result as offsets, so the buffer can be mutated afterwards.
-struct Parsed {
-    len: usize,
-    version: Version,
-    status: StatusCode,
-    reason: (usize, usize),
-    fields: Vec<super::headers::RawField>,
-    folded: bool,
-}
-
-fn run_httparse(buf: &[u8], limits: &Limits) -> Result<Option<Parsed>, HeadError> {
+/// Parses a complete head at the front of `buf` into its own copy, and
+/// sets `len` to the head's length, blank line included.
+fn run_httparse(
+    buf: &[u8],
+    limits: &Limits,
+    len: &mut usize,
+) -> Result<Option<ResponseHead>, HeadError> {
     // Strict first: without obs-fold no value can hold a line break, so the
     // values need no second look. Only a head httparse refuses strictly is
     // parsed again with obs-fold allowed (and then searched for folds).
-    match run_httparse_with(buf, limits, false) {
-        Err(_) => run_httparse_with(buf, limits, true),
+    match run_httparse_with(buf, limits, false, len) {
+        Err(_) => run_httparse_with(buf, limits, true, len),
         done => done,
     }
 }
 
+/// One httparse run. Inlined, so that the usual path builds the head
+/// where its caller returns it.
+#[inline(always)]
 fn run_httparse_with(
     buf: &[u8],
     limits: &Limits,
     allow_fold: bool,
-) -> Result<Option<Parsed>, HeadError> {
+    head_len: &mut usize,
+) -> Result<Option<ResponseHead>, HeadError> {
     let mut config = httparse::ParserConfig::default();
     config.allow_obsolete_multiline_headers_in_responses(allow_fold);
     let mut stack: [MaybeUninit<httparse::Header<'_>>; STACK_FIELDS] =
@@ -122,7 +146,7 @@ fn run_httparse_with(
     let len = match config.parse_response_with_uninit_headers(&mut response, buf, slots) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err((httparse_error(e, limits), 0)),
+        Err(e) => return Err(Error::at(httparse_error(e, limits), 0)),
     };
     let version = match response.version {
         Some(0) => Version::HTTP_10,
@@ -132,17 +156,26 @@ fn run_httparse_with(
     // httparse reads any three digits; a status below 100 is no status.
     let status = match StatusCode::from_u16(code) {
         Ok(status) if code >= 100 => status,
-        _ => return Err((ErrorKind::InvalidStatusLine, 0)),
+        _ => return Err(Error::at(ErrorKind::InvalidStatusLine, 0)),
     };
-    let (fields, folded) = collect_fields(buf, response.headers, limits.max_field_size, allow_fold)
-        .map_err(|kind| (kind, 0))?;
-    Ok(Some(Parsed {
-        len,
+    let block = &buf[..len];
+    let reason = match response.reason {
+        // httparse's reason is a slice of the status line, so its place
+        // is the pointer's distance from the block's start.
+        Some(reason) if !reason.is_empty() => {
+            let start = (reason.as_ptr() as usize - block.as_ptr() as usize) as u32;
+            (start, start + reason.len() as u32)
+        }
+        _ => reason_range(block),
+    };
+    let headers = Headers::from_parsed(block, response.headers, limits.max_field_size, allow_fold)
+        .map_err(|kind| Error::at(kind, 0))?;
+    *head_len = len;
+    Ok(Some(ResponseHead {
         version,
         status,
-        reason: reason_range(buf),
-        fields,
-        folded,
+        reason,
+        headers,
     }))
 }
 
@@ -152,19 +185,18 @@ fn run_httparse_with(
 /// but trailers are rare and small.
 pub(crate) fn parse_trailer_block(block: &[u8], limits: &Limits) -> Result<Headers, ErrorKind> {
     const STATUS_LINE: &[u8] = b"HTTP/1.1 200 \r\n";
-    let mut buf = BytesMut::with_capacity(STATUS_LINE.len() + block.len());
-    buf.extend_from_slice(STATUS_LINE);
-    buf.extend_from_slice(block);
-    match run_httparse(&buf, limits) {
-        Ok(Some(parsed)) if parsed.len == buf.len() => Ok(finish(&mut buf, parsed).headers),
+    let buf = [STATUS_LINE, block].concat();
+    let mut len = 0;
+    match run_httparse(&buf, limits, &mut len) {
+        Ok(Some(head)) if len == buf.len() => Ok(head.headers),
         Ok(_) => Err(ErrorKind::InvalidHeader),
-        Err((kind, _)) => Err(kind),
+        Err(e) => Err(e.kind().clone()),
     }
 }
 
 /// The reason phrase's place, read off the raw status line (httparse gives
 /// an empty reason when it holds obs-text, but the bytes are kept here).
-fn reason_range(buf: &[u8]) -> (usize, usize) {
+fn reason_range(buf: &[u8]) -> (u32, u32) {
     let start = buf
         .iter()
         .position(|&b| b != b'\r' && b != b'\n')
@@ -177,7 +209,7 @@ fn reason_range(buf: &[u8]) -> (usize, usize) {
     };
     // "HTTP/1.1 200" is 12 bytes; a reason starts after one more space.
     let reason_start = (start + 13).min(end);
-    (reason_start, end)
+    (reason_start as u32, end as u32)
 }
 
 fn httparse_error(e: httparse::Error, limits: &Limits) -> ErrorKind {
@@ -189,20 +221,6 @@ fn httparse_error(e: httparse::Error, limits: &Limits) -> ErrorKind {
             limit: limits.max_headers,
         },
         _ => ErrorKind::InvalidHeader,
-    }
-}
-
-/// Splits the head off `buf` and builds its parts, sharing the bytes.
-fn finish(buf: &mut BytesMut, mut parsed: Parsed) -> ResponseHead {
-    let mut block = buf.split_to(parsed.len);
-    if parsed.folded {
-        unfold(&mut block, &mut parsed.fields);
-    }
-    ResponseHead {
-        version: parsed.version,
-        status: parsed.status,
-        reason: parsed.reason,
-        headers: Headers::new(block.freeze(), parsed.fields),
     }
 }
 
@@ -237,6 +255,6 @@ mod tests {
     #[test]
     fn status_below_100_is_refused() {
         let err = parse_whole(b"HTTP/1.1 099 No\r\n\r\n").unwrap_err();
-        assert_eq!(err.0, ErrorKind::InvalidStatusLine);
+        assert_eq!(err.kind(), &ErrorKind::InvalidStatusLine);
     }
 }

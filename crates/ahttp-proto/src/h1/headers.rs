@@ -1,6 +1,6 @@
 //! Received header fields: raw bytes in order, and an `http::HeaderMap` view.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use std::fmt;
 use std::sync::OnceLock;
@@ -12,15 +12,47 @@ pub(crate) struct RawField {
     pub value: (u32, u32),
 }
 
+impl RawField {
+    /// Bytes per field in the index: its four offsets as one little-endian
+    /// `u128` (one store to write, one load to read).
+    const ENCODED_LEN: usize = 16;
+
+    fn encode(self) -> [u8; Self::ENCODED_LEN] {
+        let word = u128::from(self.name.0)
+            | u128::from(self.name.1) << 32
+            | u128::from(self.value.0) << 64
+            | u128::from(self.value.1) << 96;
+        word.to_le_bytes()
+    }
+
+    /// Reads a field back from its `ENCODED_LEN` index bytes.
+    fn decode(bytes: &[u8]) -> Self {
+        let mut le = [0; Self::ENCODED_LEN];
+        le.copy_from_slice(bytes);
+        let word = u128::from_le_bytes(le);
+        let part = |shift: u32| (word >> shift) as u32;
+        RawField {
+            name: (part(0), part(32)),
+            value: (part(64), part(96)),
+        }
+    }
+}
+
 /// The header fields of a response head, or of a chunked body's trailer
 /// section, exactly as received.
 ///
 /// The fields keep their order, their original name case and their raw
-/// value bytes (for aiohttp's `raw_headers`); all of them point into one
-/// shared [`Bytes`] holding the received block, so no field is copied.
+/// value bytes (for aiohttp's `raw_headers`). The received block is copied
+/// once, out of the read buffer, into one allocation that also holds the
+/// index of where each field lies; every field is a slice of it.
 /// The [`http::HeaderMap`] view is built on first use of [`Headers::map`]:
 /// framing decisions do not need it, and a caller that only reads a header
 /// or two can use [`Headers::get`] without building it at all.
+///
+/// (One copy of a few hundred bytes is cheaper than sharing the read
+/// buffer: splitting a `Bytes` off it and dropping that later are two
+/// atomic operations, and the index would need an allocation of its own.
+/// `count_head ratio` in the benches measures the difference.)
 ///
 /// ```
 /// use ahttp_proto::h1::{ClientConnection, Event, RequestHead};
@@ -39,67 +71,126 @@ pub(crate) struct RawField {
 /// ```
 #[derive(Clone, Default)]
 pub struct Headers {
-    block: Bytes,
-    fields: Vec<RawField>,
+    /// The received block, then the field index: `RawField::ENCODED_LEN`
+    /// bytes per field, in received order.
+    storage: Vec<u8>,
+    /// Where the index starts: the block's length.
+    index_at: usize,
     /// Boxed so that a head moves cheaply until the map is wanted.
     map: OnceLock<Box<HeaderMap>>,
 }
 
 impl Headers {
-    pub(crate) fn new(block: Bytes, fields: Vec<RawField>) -> Self {
-        Headers {
-            block,
-            fields,
-            map: OnceLock::new(),
+    /// Copies `block` and indexes the fields httparse found in it (values
+    /// already trimmed by httparse), checking the field size limit. When
+    /// `may_fold` (httparse ran with obs-fold allowed), every obs-fold in a
+    /// value is rewritten to one space, as RFC 9112 section 5.2 asks of a
+    /// user agent and as h11 does.
+    #[inline(always)]
+    pub(crate) fn from_parsed(
+        block: &[u8],
+        parsed: &[httparse::Header<'_>],
+        max_field_size: usize,
+        may_fold: bool,
+    ) -> Result<Self, crate::ErrorKind> {
+        // Offsets are u32 to keep the index small; a head that large is far
+        // past any sensible limit.
+        if block.len() > u32::MAX as usize {
+            return Err(crate::ErrorKind::HeaderFieldTooLong {
+                limit: max_field_size,
+            });
         }
+        // No field can be longer than the block holding it: for the usual
+        // short head the per-field check is skipped (as the line check is).
+        if block.len() > max_field_size.min(u16::MAX as usize) {
+            // A name longer than http's HeaderName allows could not be mapped.
+            let too_long = parsed.iter().any(|h| {
+                h.name.len() + h.value.len() > max_field_size || h.name.len() > u16::MAX as usize
+            });
+            if too_long {
+                return Err(crate::ErrorKind::HeaderFieldTooLong {
+                    limit: max_field_size.min(u16::MAX as usize),
+                });
+            }
+        }
+        let origin = block.as_ptr() as usize;
+        let offset = |part: &[u8]| (part.as_ptr() as usize - origin) as u32;
+        let len = block.len() + parsed.len() * RawField::ENCODED_LEN;
+        let mut storage = Vec::with_capacity(len);
+        storage.extend_from_slice(block);
+        storage.resize(len, 0);
+        let index = storage[block.len()..].chunks_exact_mut(RawField::ENCODED_LEN);
+        for (encoded, h) in index.zip(parsed) {
+            let (name, value) = (h.name.as_bytes(), h.value);
+            let (name_start, value_start) = (offset(name), offset(value));
+            let field = RawField {
+                name: (name_start, name_start + name.len() as u32),
+                value: (value_start, value_start + value.len() as u32),
+            };
+            encoded.copy_from_slice(&field.encode());
+        }
+        let folded = may_fold
+            && parsed
+                .iter()
+                .any(|h| memchr::memchr2(b'\r', b'\n', h.value).is_some());
+        if folded {
+            unfold(&mut storage, block.len());
+        }
+        Ok(Headers {
+            storage,
+            index_at: block.len(),
+            map: OnceLock::new(),
+        })
+    }
+
+    fn fields(&self) -> impl Iterator<Item = RawField> + '_ {
+        self.storage[self.index_at..]
+            .chunks_exact(RawField::ENCODED_LEN)
+            .map(RawField::decode)
     }
 
     /// Number of fields (a repeated name counts once per line).
     pub fn len(&self) -> usize {
-        self.fields.len()
+        (self.storage.len() - self.index_at) / RawField::ENCODED_LEN
     }
 
     /// True when there are no fields.
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.storage.len() == self.index_at
     }
 
     /// Bytes of the received block, by offsets found while parsing.
-    pub(crate) fn block_slice(&self, (start, end): (usize, usize)) -> &[u8] {
-        &self.block[start..end]
+    pub(crate) fn block_slice(&self, (start, end): (u32, u32)) -> &[u8] {
+        &self.storage[start as usize..end as usize]
     }
 
     fn name_of(&self, field: RawField) -> &[u8] {
-        &self.block[field.name.0 as usize..field.name.1 as usize]
+        self.block_slice(field.name)
     }
 
     fn value_of(&self, field: RawField) -> &[u8] {
-        &self.block[field.value.0 as usize..field.value.1 as usize]
+        self.block_slice(field.value)
     }
 
     /// The fields in received order as (name, value) bytes, name in its
     /// original case, value without surrounding whitespace.
     pub fn iter_raw(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
-        self.fields
-            .iter()
-            .map(|&f| (self.name_of(f), self.value_of(f)))
+        self.fields().map(|f| (self.name_of(f), self.value_of(f)))
     }
 
     /// The first value of `name` (compared case-insensitively), without
     /// building the header map.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.fields
-            .iter()
-            .find(|&&f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
-            .map(|&f| self.value_of(f))
+        self.fields()
+            .find(|&f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|f| self.value_of(f))
     }
 
     /// Every value of `name` in received order.
     pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.fields
-            .iter()
-            .filter(move |&&f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
-            .map(|&f| self.value_of(f))
+        self.fields()
+            .filter(move |&f| self.name_of(f).eq_ignore_ascii_case(name.as_bytes()))
+            .map(|f| self.value_of(f))
     }
 
     /// The fields as an [`http::HeaderMap`], built on first call and then
@@ -117,8 +208,12 @@ impl Headers {
     }
 
     fn build_map(&self) -> HeaderMap {
-        let mut map = HeaderMap::with_capacity(self.fields.len());
-        for &field in &self.fields {
+        let mut map = HeaderMap::with_capacity(self.len());
+        // The values share one copy of the block: a plain Vec holds the
+        // head until now because it is cheaper to build and drop than
+        // Bytes, and most responses never need the map.
+        let shared = Bytes::copy_from_slice(&self.storage[..self.index_at]);
+        for field in self.fields() {
             // The parser admitted only token names and values without
             // control bytes, which is exactly what these constructors accept,
             // so neither can fail (a test feeds every byte to both to prove
@@ -127,9 +222,7 @@ impl Headers {
             let Ok(name) = HeaderName::from_bytes(self.name_of(field)) else {
                 continue;
             };
-            let value = self
-                .block
-                .slice(field.value.0 as usize..field.value.1 as usize);
+            let value = shared.slice(field.value.0 as usize..field.value.1 as usize);
             let Ok(value) = HeaderValue::from_maybe_shared(value) else {
                 continue;
             };
@@ -160,62 +253,13 @@ impl PartialEq for Headers {
 
 impl Eq for Headers {}
 
-/// Collects httparse's fields (values already trimmed by httparse) as
-/// offsets into `base`, checking the field size limit. When `may_fold`
-/// (httparse ran with obs-fold allowed), also says whether any value holds
-/// a fold that [`unfold`] must rewrite.
-pub(crate) fn collect_fields(
-    base: &[u8],
-    parsed: &[httparse::Header<'_>],
-    max_field_size: usize,
-    may_fold: bool,
-) -> Result<(Vec<RawField>, bool), crate::ErrorKind> {
-    // Offsets are u32 to keep fields small; a head that large is far past
-    // any sensible limit.
-    if base.len() > u32::MAX as usize {
-        return Err(crate::ErrorKind::HeaderFieldTooLong {
-            limit: max_field_size,
-        });
-    }
-    let origin = base.as_ptr() as usize;
-    let offsets = |h: &httparse::Header<'_>| {
-        let (name, value) = (h.name.as_bytes(), h.value);
-        let name_start = (name.as_ptr() as usize - origin) as u32;
-        let value_start = (value.as_ptr() as usize - origin) as u32;
-        RawField {
-            name: (name_start, name_start + name.len() as u32),
-            value: (value_start, value_start + value.len() as u32),
-        }
-    };
-    // A plain Vec: storing the index inline in the head was tried and cost
-    // more instructions in moves than the allocation it saved (callgrind,
-    // response_head_10_fields: 3719 against 3575 per head).
-    let fields: Vec<RawField> = parsed.iter().map(offsets).collect();
-    // No field can be longer than the block holding it: for the usual
-    // short head the per-field check is skipped (as the line check is).
-    if base.len() > max_field_size.min(u16::MAX as usize) {
-        // A name longer than http's HeaderName allows could not be mapped.
-        let too_long = parsed.iter().any(|h| {
-            h.name.len() + h.value.len() > max_field_size || h.name.len() > u16::MAX as usize
-        });
-        if too_long {
-            return Err(crate::ErrorKind::HeaderFieldTooLong {
-                limit: max_field_size.min(u16::MAX as usize),
-            });
-        }
-    }
-    let folded = may_fold
-        && parsed
-            .iter()
-            .any(|h| memchr::memchr2(b'\r', b'\n', h.value).is_some());
-    Ok((fields, folded))
-}
-
 /// Rewrites every obs-fold (a line ending followed by spaces or tabs) inside
-/// the values to a single space, in place, as RFC 9112 section 5.2 asks of a
-/// user agent and as h11 does; the value's range shrinks accordingly.
-pub(crate) fn unfold(block: &mut BytesMut, fields: &mut [RawField]) {
-    for field in fields {
+/// the values of `storage`'s block to a single space, in place; each
+/// value's end in the index moves back accordingly.
+fn unfold(storage: &mut [u8], index_at: usize) {
+    let (block, index) = storage.split_at_mut(index_at);
+    for encoded in index.chunks_exact_mut(RawField::ENCODED_LEN) {
+        let mut field = RawField::decode(encoded);
         let (start, end) = (field.value.0 as usize, field.value.1 as usize);
         let mut write = start;
         let mut read = start;
@@ -235,6 +279,7 @@ pub(crate) fn unfold(block: &mut BytesMut, fields: &mut [RawField]) {
             }
         }
         field.value.1 = write as u32;
+        encoded.copy_from_slice(&field.encode());
     }
 }
 
@@ -266,12 +311,23 @@ mod tests {
 
     #[test]
     fn unfold_collapses_each_fold_to_one_space() {
-        let mut block = BytesMut::from(&b"a \r\n \t b\n\tc"[..]);
-        let mut fields = [RawField {
+        let block = b"a \r\n \t b\n\tc";
+        let field = RawField {
             name: (0, 0),
             value: (0, block.len() as u32),
-        }];
-        unfold(&mut block, &mut fields);
-        assert_eq!(&block[..fields[0].value.1 as usize], b"a  b c");
+        };
+        let mut storage = [&block[..], &field.encode()].concat();
+        unfold(&mut storage, block.len());
+        let field = RawField::decode(&storage[block.len()..]);
+        assert_eq!(&storage[..field.value.1 as usize], b"a  b c");
+    }
+
+    #[test]
+    fn a_field_survives_its_encoding() {
+        let field = RawField {
+            name: (1, 70_000),
+            value: (u32::MAX - 1, u32::MAX),
+        };
+        assert_eq!(RawField::decode(&field.encode()), field);
     }
 }

@@ -163,7 +163,7 @@ impl<'a, H> RequestHead<'a, H> {
 pub struct ResponseHead {
     version: Version,
     status: StatusCode,
-    reason: (usize, usize),
+    reason: (u32, u32),
     headers: Headers,
 }
 
@@ -225,9 +225,7 @@ impl ResponseHead {
 /// ```
 pub fn parse_response_head(buf: &mut BytesMut, limits: &Limits) -> Result<Option<ResponseHead>> {
     let mut examined = 0;
-    HeadParser::default()
-        .parse(buf, limits, &mut examined)
-        .map_err(|(kind, at)| Error::at(kind, at as u64))
+    HeadParser::default().parse(buf, limits, &mut examined)
 }
 
 /// A piece of response body.
@@ -603,7 +601,10 @@ impl ClientConnection {
                     let before = buf.len();
                     let parsed = match parser.parse(buf, &limits, &mut self.examined) {
                         Ok(parsed) => parsed,
-                        Err((kind, at)) => return Err(self.fail(kind, at)),
+                        Err(e) => {
+                            let at = e.offset().unwrap_or(0) as usize;
+                            return Err(self.fail(e.kind().clone(), at));
+                        }
                     };
                     match parsed {
                         Some(head) => {

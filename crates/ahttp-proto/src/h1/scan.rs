@@ -53,6 +53,7 @@ pub(crate) struct BlockScanner {
 
 impl BlockScanner {
     /// A scanner for a block with a start line (a response head).
+    #[cfg(test)]
     pub fn head() -> Self {
         Self::default()
     }
