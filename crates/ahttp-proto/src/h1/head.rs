@@ -51,26 +51,27 @@ impl HeadParser {
         // (An empty buffer is no attempt: a client asks for the response
         // before any of it has arrived, and the one whole parse is worth
         // keeping for the first read.)
-        if !self.tried_whole && !buf.is_empty() {
+        let first_attempt = !self.tried_whole && !buf.is_empty();
+        // The usual case, kept short: a whole, strictly valid head no longer
+        // than the smallest line limit, so no line in it can be over-long.
+        // Everything else (an incomplete head, obs-fold, an error, a long
+        // head) is decided by the scanning path.
+        // (One result variable, returned on every path, so that the head is
+        // built where the caller wants it: moving it between differently
+        // shaped values cost more than the rest of this function.)
+        let mut len = 0;
+        let mut parsed = Ok(None);
+        if first_attempt {
             self.tried_whole = true;
             *examined += buf.len() as u64;
-            // The usual case, kept short: a whole, strictly valid head no
-            // longer than the smallest line limit, so no line in it can be
-            // over-long. Everything else (an incomplete head, obs-fold, an
-            // error, a long head) is decided by the scanning path.
-            // (The result is returned as it came, not unwrapped and
-            // rewrapped: moving the head between differently shaped values
-            // cost more than the rest of this function.)
-            let mut len = 0;
-            let parsed = run_httparse_with(buf, limits, false, &mut len);
-            if matches!(parsed, Ok(Some(_)))
-                && len <= limits.max_line_size.min(limits.max_field_size)
-            {
-                buf.advance(len);
-                return parsed;
-            }
+            parsed = run_httparse_with(buf, limits, false, &mut len);
         }
-        self.scan_and_parse(buf, limits, examined)
+        if matches!(parsed, Ok(Some(_))) && len <= limits.max_line_size.min(limits.max_field_size) {
+            buf.advance(len);
+        } else {
+            parsed = self.scan_and_parse(buf, limits, examined);
+        }
+        parsed
     }
 
     /// Scans the new bytes for the end of the head, enforcing the limits
