@@ -34,10 +34,17 @@ server_pid=$!
 trap 'kill $server_pid; rm -f "$addr_file" "$results"' EXIT
 sleep 0.5
 addr=$(head -1 "$addr_file")
+# Each round runs its own copy of the client binary: the same binary gives
+# different figures from different files on this machine (the code's
+# physical placement), so one copy would measure one placement only.
+copies=$(mktemp -d)
+trap 'kill $server_pid; rm -rf "$addr_file" "$results" "$copies"' EXIT
 for round in $(seq "$ROUNDS"); do
+  cp "$bin/$client" "$copies/$client.$round"
   for name in "$A" "$B"; do
-    taskset -c 0 "$bin/$client" "$name" "$arg" "$N" "$addr" >> "$results"
+    taskset -c 0 "$copies/$client.$round" "$name" "$arg" "$N" "$addr" >> "$results"
   done
+  rm "$copies/$client.$round"
 done
 python3 - "$results" "$A" "$B" "$unit" <<'PY'
 import statistics, sys
