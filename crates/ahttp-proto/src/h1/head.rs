@@ -31,11 +31,10 @@ pub(crate) struct HeadParser {
 /// `max_headers` is set above it.
 const STACK_FIELDS: usize = 128;
 
-/// A head failure: what and where (offset into the buffer).
 /// A head failure. Its offset counts from the front of the buffer given to
-/// the parser (the caller knows where that buffer began); it is `Error`
-/// itself rather than a lighter pair so that a parsed head is returned as it
-/// was built, never moved into a differently shaped result.
+/// the parser (the caller knows where that buffer began). It is `Error`
+/// itself rather than a lighter pair so that a parsed head is not moved
+/// into a differently shaped result on its way out.
 pub(crate) type HeadError = Error;
 
 impl HeadParser {
@@ -56,9 +55,10 @@ impl HeadParser {
         // than the smallest line limit, so no line in it can be over-long.
         // Everything else (an incomplete head, obs-fold, an error, a long
         // head) is decided by the scanning path.
-        // (One result variable, returned on every path, so that the head is
-        // built where the caller wants it: moving it between differently
-        // shaped values cost more than the rest of this function.)
+        // (One result variable, returned on every path: the head is moved
+        // once on its way out. Moved through several differently shaped
+        // results, each move stalled on store forwarding, and together they
+        // cost more than the rest of this function.)
         let mut len = 0;
         let mut parsed = Ok(None);
         if first_attempt {
