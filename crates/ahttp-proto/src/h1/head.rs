@@ -123,8 +123,8 @@ fn run_httparse(
     }
 }
 
-/// One httparse run. Inlined, so that the usual path builds the head
-/// where its caller returns it.
+/// One httparse run over a complete head; sets `head_len` to its length.
+/// Inlined into the usual path, whose result is then moved only once.
 #[inline(always)]
 fn run_httparse_with(
     buf: &[u8],
