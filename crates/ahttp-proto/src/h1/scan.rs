@@ -38,7 +38,8 @@ pub(crate) struct BlockEnd {
 /// A scan failure: the kind and the offset of the offending line in the buffer.
 pub(crate) type ScanError = (ErrorKind, usize);
 
-/// Remembers how far a header block has been scanned.
+/// Remembers how far a header block has been scanned. The default scanner
+/// expects a start line first (a response head); see [`BlockScanner::trailers`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BlockScanner {
     /// Bytes of the buffer already looked at.
@@ -52,12 +53,6 @@ pub(crate) struct BlockScanner {
 }
 
 impl BlockScanner {
-    /// A scanner for a block with a start line (a response head).
-    #[cfg(test)]
-    pub fn head() -> Self {
-        Self::default()
-    }
-
     /// A scanner for a block without a start line (a trailer section).
     pub fn trailers() -> Self {
         BlockScanner {
@@ -199,7 +194,7 @@ mod tests {
     };
 
     fn scan_all(input: &[u8]) -> Result<Option<BlockEnd>, ScanError> {
-        let mut s = BlockScanner::head();
+        let mut s = BlockScanner::default();
         let mut examined = 0;
         s.scan(input, &LIMITS, &mut examined)
     }
@@ -231,7 +226,7 @@ mod tests {
     #[test]
     fn resumes_where_it_stopped() {
         let input = b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n";
-        let mut s = BlockScanner::head();
+        let mut s = BlockScanner::default();
         let mut examined = 0;
         for end in 1..input.len() {
             assert_eq!(s.scan(&input[..end], &LIMITS, &mut examined), Ok(None));
