@@ -1,8 +1,9 @@
 //! Parsing a response head, in linear time however the bytes arrive.
 //!
-//! The first attempt hands the whole buffer to httparse, which is what
-//! happens for nearly every real response (the head arrives in one read).
-//! If that attempt finds the head incomplete, [`BlockScanner`] takes over
+//! The first attempt hands the whole buffer to the strict parser
+//! (`strict_head`), which takes the usual head whole in one pass: that is
+//! what happens for nearly every real response (the head arrives in one
+//! read). If it declines the head, [`BlockScanner`] takes over
 //! and looks at each new byte once until the blank line arrives; httparse
 //! then runs once more on the complete head. Either way each byte is parsed
 //! at most twice and scanned at most once, and the limits are enforced on
@@ -14,6 +15,7 @@
 
 use super::headers::Headers;
 use super::scan::{BlockEnd, BlockLimits, BlockScanner};
+use super::strict_head;
 use super::{Limits, ResponseHead};
 use crate::{Error, ErrorKind};
 use bytes::{Buf, BytesMut};
@@ -52,9 +54,10 @@ impl HeadParser {
         // keeping for the first read.)
         let first_attempt = !self.tried_whole && !buf.is_empty();
         // The usual case, kept short: a whole, strictly valid head no longer
-        // than the smallest line limit, so no line in it can be over-long.
-        // Everything else (an incomplete head, obs-fold, an error, a long
-        // head) is decided by the scanning path.
+        // than the smallest line limit, so no line in it can be over-long,
+        // parsed by `strict_head`. Everything else (an incomplete head,
+        // obs-fold, an error, a long head) is decided by the scanning path
+        // and httparse.
         // (One result variable, returned on every path: the head is moved
         // once on its way out. Moved through several differently shaped
         // results, each move stalled on store forwarding, and together they
@@ -64,9 +67,9 @@ impl HeadParser {
         if first_attempt {
             self.tried_whole = true;
             *examined += buf.len() as u64;
-            parsed = run_httparse_with(buf, limits, false, &mut len);
+            parsed = strict_head::parse(buf, limits, &mut len);
         }
-        if matches!(parsed, Ok(Some(_))) && len <= limits.max_line_size.min(limits.max_field_size) {
+        if matches!(parsed, Ok(Some(_))) {
             buf.advance(len);
         } else {
             parsed = self.scan_and_parse(buf, limits, examined);
@@ -124,8 +127,6 @@ fn run_httparse(
 }
 
 /// One httparse run over a complete head; sets `head_len` to its length.
-/// Inlined into the usual path, whose result is then moved only once.
-#[inline(always)]
 fn run_httparse_with(
     buf: &[u8],
     limits: &Limits,

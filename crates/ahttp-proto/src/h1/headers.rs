@@ -15,9 +15,9 @@ pub(crate) struct RawField {
 impl RawField {
     /// Bytes per field in the index: its four offsets as one little-endian
     /// `u128` (one store to write, one load to read).
-    const ENCODED_LEN: usize = 16;
+    pub(crate) const ENCODED_LEN: usize = 16;
 
-    fn encode(self) -> [u8; Self::ENCODED_LEN] {
+    pub(crate) fn encode(self) -> [u8; Self::ENCODED_LEN] {
         let word = u128::from(self.name.0)
             | u128::from(self.name.1) << 32
             | u128::from(self.value.0) << 64
@@ -141,6 +141,20 @@ impl Headers {
             index_at: block.len(),
             map: OnceLock::new(),
         })
+    }
+
+    /// Copies `block` and an index of its fields already encoded (by the
+    /// strict head parser, which checked the names, values and limits).
+    #[inline(always)]
+    pub(crate) fn from_index(block: &[u8], index: &[u8]) -> Self {
+        let mut storage = Vec::with_capacity(block.len() + index.len());
+        storage.extend_from_slice(block);
+        storage.extend_from_slice(index);
+        Headers {
+            storage,
+            index_at: block.len(),
+            map: OnceLock::new(),
+        }
     }
 
     fn fields(&self) -> impl Iterator<Item = RawField> + '_ {

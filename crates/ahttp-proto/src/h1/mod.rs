@@ -44,6 +44,7 @@ mod encode;
 pub(crate) mod head;
 pub(crate) mod headers;
 pub(crate) mod scan;
+mod strict_head;
 
 pub use headers::Headers;
 
