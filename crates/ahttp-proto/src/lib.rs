@@ -29,6 +29,7 @@ pub mod h1;
 pub mod multipart;
 pub mod pool;
 pub mod sse;
+mod token;
 pub mod ws;
 
 pub use error::{Error, ErrorKind, RequestField, Result};

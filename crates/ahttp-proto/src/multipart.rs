@@ -61,6 +61,7 @@ use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 
 use crate::form;
+use crate::token::is_tchar;
 use crate::{Error, ErrorKind, Result};
 
 /// The media type of the bodies [`MultipartWriter`] writes.
@@ -710,29 +711,6 @@ fn is_bchar(b: u8) -> bool {
                 | b'='
                 | b'?'
                 | b' '
-        )
-}
-
-/// The `tchar` class of aiohttp's `_valid_tchar_regex`
-/// (`[!#$%&'*+\-.^_`|~\w]`).
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
         )
 }
 

@@ -27,6 +27,7 @@
 
 use super::headers::{Headers, RawField};
 use super::{Limits, ResponseHead};
+use crate::token::is_tchar;
 use crate::Error;
 use http::{StatusCode, Version};
 
@@ -46,7 +47,11 @@ pub(crate) fn parse(
     limits: &Limits,
     head_len: &mut usize,
 ) -> Result<Option<ResponseHead>, Error> {
-    let max_len = limits.max_line_size.min(limits.max_field_size);
+    // (u32::MAX too: the index holds u32 offsets.)
+    let max_len = limits
+        .max_line_size
+        .min(limits.max_field_size)
+        .min(u32::MAX as usize);
     let buf = &buf[..buf.len().min(max_len)];
     let max_fields = limits.max_headers.min(STRICT_FIELDS);
     let mut index = [[0u8; RawField::ENCODED_LEN]; STRICT_FIELDS];
@@ -73,7 +78,7 @@ struct Parsed {
 
 /// The pass over the bytes: status line, then one field per line into
 /// `index`, until the blank line. `None` declines the head. Every offset
-/// fits in u32 because `buf` is at most a line limit long.
+/// fits in u32: [`parse`] cut `buf` to at most `u32::MAX` bytes.
 #[inline(always)]
 fn parse_into(
     buf: &[u8],
@@ -244,7 +249,9 @@ fn not_letter_digit_or_hyphen(word: u64) -> u64 {
     !(ascii & (letter | digit | hyphen)) & HIGHS
 }
 
-/// RFC 9110's tchar, the bytes of a field name (httparse's set exactly).
+/// RFC 9110's tchar, the bytes of a field name (httparse's set exactly),
+/// by table: it is looked up for every name byte that is not a letter,
+/// digit or hyphen.
 fn is_token(b: u8) -> bool {
     TOKEN[usize::from(b)]
 }
@@ -253,25 +260,7 @@ static TOKEN: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
+        table[b] = is_tchar(b as u8);
         b += 1;
     }
     table

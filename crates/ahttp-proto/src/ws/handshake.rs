@@ -57,6 +57,7 @@
 
 use super::deflate::{DeflateConfig, Negotiated, EXTENSION_NAME};
 use crate::h1::Field;
+use crate::token::is_tchar;
 use crate::{Error, ErrorKind, RequestField, Result};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -354,11 +355,6 @@ impl ClientHandshake {
 struct Extension {
     name: String,
     params: Vec<(String, Option<String>)>,
-}
-
-/// RFC 9110 `tchar`.
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 fn trim_ows(mut s: &[u8]) -> &[u8] {
