@@ -137,11 +137,15 @@ fn run_httparse_with(
     config.allow_obsolete_multiline_headers_in_responses(allow_fold);
     let mut stack: [MaybeUninit<httparse::Header<'_>>; STACK_FIELDS] =
         [const { MaybeUninit::uninit() }; STACK_FIELDS];
+    // A field line takes at least 3 bytes ("x:\n"), so `buf` cannot hold
+    // more fields than this: a larger `max_headers` (even usize::MAX) never
+    // allocates more slots than the head could fill.
+    let max_slots = limits.max_headers.min(buf.len() / 3 + 1);
     let mut heap = Vec::new();
-    let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if limits.max_headers <= STACK_FIELDS {
-        &mut stack[..limits.max_headers]
+    let slots: &mut [MaybeUninit<httparse::Header<'_>>] = if max_slots <= STACK_FIELDS {
+        &mut stack[..max_slots]
     } else {
-        heap.resize_with(limits.max_headers, MaybeUninit::uninit);
+        heap.resize_with(max_slots, MaybeUninit::uninit);
         &mut heap
     };
     let mut response = httparse::Response::new(&mut []);
@@ -252,6 +256,40 @@ mod tests {
             .unwrap();
         let fields: Vec<_> = head.headers.iter_raw().collect();
         assert_eq!(fields, [(&b"X"[..], &b"a b"[..]), (&b"Y"[..], &b"c"[..])]);
+    }
+
+    #[test]
+    fn any_max_headers_is_safe() {
+        let unbounded = Limits {
+            max_headers: usize::MAX,
+            ..Limits::default()
+        };
+        for head in [
+            &b"HTTP/1.1 200 OK\nA: b\n\n"[..],
+            b"HTTP/1.1 200 OK\r\nA: b\r\n\r\n",
+        ] {
+            let head = HeadParser::default()
+                .parse(&mut BytesMut::from(head), &unbounded, &mut 0)
+                .unwrap()
+                .unwrap();
+            assert_eq!(head.headers.get("a"), Some(&b"b"[..]));
+        }
+        // As many fields as the bytes can hold is not too many for the
+        // slots; one more than the limit still is.
+        let tight = b"HTTP/1.1 200 OK\na:\nb:\nc:\n\n";
+        let head = HeadParser::default()
+            .parse(&mut BytesMut::from(&tight[..]), &unbounded, &mut 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.headers.len(), 3);
+        let two = Limits {
+            max_headers: 2,
+            ..Limits::default()
+        };
+        let err = HeadParser::default()
+            .parse(&mut BytesMut::from(&tight[..]), &two, &mut 0)
+            .unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::TooManyHeaders { limit: 2 });
     }
 
     #[test]
