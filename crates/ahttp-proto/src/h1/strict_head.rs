@@ -178,13 +178,19 @@ fn status_line(buf: &[u8]) -> Option<(Version, StatusCode, (u32, u32), usize)> {
     Some((version, status, (reason_start as u32, at as u32), at + 2))
 }
 
+/// `b` in each byte of a word, for the eight-bytes-at-a-time scans.
+const fn each(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The high bit of each byte.
+const HIGHS: u64 = each(0x80);
+
 /// Where the next control byte (below 0x20, or DEL) at or after `at` is;
 /// `None` when `buf` ends first. Eight bytes at a time: field values are
 /// mostly longer than that, and this is the loop most bytes go through.
 #[inline(always)]
 fn next_control(buf: &[u8], mut at: usize) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     while let Some(chunk) = buf.get(at..at + 8) {
         // (`get` gave exactly 8 bytes, so the conversion cannot fail;
         // `first_chunk` would show that in the types, but cost 5% more
@@ -194,9 +200,9 @@ fn next_control(buf: &[u8], mut at: usize) -> Option<usize> {
         // (which is 0 after the xor). Bytes above a found byte may be
         // flagged falsely (a borrow), never one below it, so the lowest
         // flag is exact.
-        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-        let del = word ^ (ONES * 0x7f);
-        let del = del.wrapping_sub(ONES) & !del & HIGHS;
+        let below_space = word.wrapping_sub(each(0x20)) & !word & HIGHS;
+        let del = word ^ each(0x7f);
+        let del = del.wrapping_sub(each(0x01)) & !del & HIGHS;
         let found = below_space | del;
         if found != 0 {
             return Some(at + (found.trailing_zeros() / 8) as usize);
@@ -239,10 +245,6 @@ fn skip_name(buf: &[u8], mut at: usize) -> Option<usize> {
 /// is of two bytes of at most 0x7f and 0x80).
 #[inline(always)]
 fn not_letter_digit_or_hyphen(word: u64) -> u64 {
-    const HIGHS: u64 = each(0x80);
-    const fn each(b: u8) -> u64 {
-        u64::from_ne_bytes([b; 8])
-    }
     // The high bit of each byte of `low` (bytes of at most 0x7f) that is
     // at least `b`.
     let at_least = |low: u64, b: u8| (low + each(0x80 - b)) & HIGHS;
