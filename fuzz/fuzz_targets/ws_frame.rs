@@ -8,8 +8,8 @@
 #![no_main]
 
 use ahttp_proto::ws::frame::{
-    apply_mask_offset, encode_frame, encode_frame_vectored, FrameDecoder, FrameEvent, FrameHeader,
-    Opcode,
+    apply_mask_offset, encode_frame, encode_frame_over, encode_frame_vectored, FrameDecoder,
+    FrameEvent, FrameHeader, Opcode,
 };
 use ahttp_proto::ErrorKind;
 use arbitrary::Arbitrary;
@@ -117,6 +117,24 @@ fn encode(input: &Input, cuts: &[usize]) {
     let valid = !(opcode.is_control() && (!input.fin || input.rsv1 || payload.len() > 125))
         && !(input.rsv1 && opcode == Opcode::Continuation);
     assert_eq!(ok, valid);
+    // The reused-buffer form: the same bytes over a buffer holding
+    // others, nothing written on error, the bytes past the frame kept.
+    let mut reused = vec![0xa5; 3 + payload.len() / 2];
+    let before = reused.clone();
+    match encode_frame_over(
+        opcode,
+        input.fin,
+        input.rsv1,
+        payload,
+        input.key,
+        &mut reused,
+    ) {
+        Ok(n) => {
+            assert_eq!(&reused[..n], &out[..]);
+            assert!(reused[n..].iter().all(|&b| b == 0xa5));
+        }
+        Err(_) => assert_eq!(reused, before),
+    }
     if !ok {
         assert!(out.is_empty());
         return;

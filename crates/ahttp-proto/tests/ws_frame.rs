@@ -8,8 +8,8 @@
 mod common;
 
 use ahttp_proto::ws::frame::{
-    apply_mask, apply_mask_offset, encode_frame, encode_frame_vectored, Frame, FrameDecoder,
-    FrameEvent, FrameHeader, Opcode,
+    apply_mask, apply_mask_offset, encode_frame, encode_frame_over, encode_frame_vectored, Frame,
+    FrameDecoder, FrameEvent, FrameHeader, Opcode,
 };
 use ahttp_proto::ErrorKind;
 use bytes::BytesMut;
@@ -557,6 +557,15 @@ fn encoded_frames_read_back_on_the_server() {
             let mut body = payload.clone();
             let h = encode_frame_vectored(opcode, fin, rsv1, &mut body, key).unwrap();
             assert_eq!([h.as_bytes(), &body].concat(), &out[6..]);
+            // So does the reused-buffer form, over a longer frame's bytes
+            // and into an empty buffer.
+            let mut reused = vec![0xee; out.len() + 3];
+            let n = encode_frame_over(opcode, fin, rsv1, &payload, key, &mut reused).unwrap();
+            assert_eq!(&reused[..n], &out[6..]);
+            assert_eq!(&reused[n..], &[0xee; 9], "bytes past the frame kept");
+            let mut empty = Vec::new();
+            let n = encode_frame_over(opcode, fin, rsv1, &payload, key, &mut empty).unwrap();
+            assert_eq!((n, &empty[..]), (out.len() - 6, &out[6..]));
         }
     }
     for opcode in [Opcode::Close, Opcode::Ping, Opcode::Pong] {
@@ -566,6 +575,21 @@ fn encoded_frames_read_back_on_the_server() {
             .unwrap();
         let (view, _) = server_decode(&out);
         assert_eq!((view.opcode, view.payload.len()), (opcode.as_u8(), 125));
+    }
+}
+
+#[test]
+fn masking_while_copying_matches_every_length_and_key() {
+    // Every length through the 32-byte blocks, the 8-byte words and the
+    // byte tail, each key byte distinct so a phase slip shows.
+    let key = [0x01, 0x20, 0x40, 0x80];
+    let mut reused = Vec::new();
+    for len in 0..=200usize {
+        let payload: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+        let mut out = BytesMut::new();
+        encode_frame(Opcode::Binary, true, false, &payload, key, &mut out).unwrap();
+        let n = encode_frame_over(Opcode::Binary, true, false, &payload, key, &mut reused).unwrap();
+        assert_eq!(&reused[..n], &out[..], "length {len}");
     }
 }
 
@@ -603,6 +627,9 @@ fn encoder_refuses_invalid_frames() {
         let err = encode_frame(opcode, fin, rsv1, &payload, [1; 4], &mut out).unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::WsInvalidFrame(why));
         assert_eq!(&out[..], b"kept", "nothing written");
+        let mut reused = b"kept".to_vec();
+        assert!(encode_frame_over(opcode, fin, rsv1, &payload, [1; 4], &mut reused).is_err());
+        assert_eq!(reused, b"kept", "nothing written over");
         let mut body = payload.clone();
         assert!(encode_frame_vectored(opcode, fin, rsv1, &mut body, [1; 4]).is_err());
         assert_eq!(body, payload, "payload left unmasked");

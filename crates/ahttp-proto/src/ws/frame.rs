@@ -320,6 +320,94 @@ pub fn encode_frame(
     Ok(())
 }
 
+/// [`encode_frame`] for a buffer reused frame after frame: writes the frame
+/// at the start of `out`, over the bytes already there, and returns its
+/// length. `out` grows, zero-filled, only when it is shorter than the
+/// frame; bytes past the frame are left as they were. On error nothing is
+/// written.
+///
+/// Each payload byte is read once and written once, masked: no fill and
+/// no copy before the mask (which [`encode_frame`] needs, since safe code
+/// cannot append to a buffer's uninitialised room any other way). On a
+/// 1 KiB echo this is about 190 instructions fewer per frame (see
+/// docs/benchmarks.md); on 64 KiB frames it saves a pass over the payload.
+///
+/// ```
+/// use ahttp_proto::ws::frame::{encode_frame, encode_frame_over, Opcode};
+/// use bytes::BytesMut;
+///
+/// let key = [0x37, 0xfa, 0x21, 0x3d];
+/// let mut out = vec![0xee; 20]; // a previous frame's bytes
+/// let len = encode_frame_over(Opcode::Text, true, false, b"Hello", key, &mut out).unwrap();
+/// assert_eq!(&out[..len], b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58");
+/// assert_eq!(out.len(), 20);
+///
+/// let mut appended = BytesMut::new();
+/// encode_frame(Opcode::Text, true, false, b"Hello", key, &mut appended).unwrap();
+/// assert_eq!(&out[..len], &appended[..]);
+/// ```
+pub fn encode_frame_over(
+    opcode: Opcode,
+    fin: bool,
+    rsv1: bool,
+    payload: &[u8],
+    mask_key: [u8; 4],
+    out: &mut Vec<u8>,
+) -> Result<usize> {
+    let header = FrameHeader {
+        fin,
+        rsv1,
+        opcode,
+        mask: Some(mask_key),
+        payload_len: payload.len() as u64,
+    }
+    .encode()?;
+    let header = header.as_bytes();
+    let len = header.len() + payload.len();
+    if out.len() < len {
+        out.resize(len, 0);
+    }
+    let (head, body) = out[..len].split_at_mut(header.len());
+    head.copy_from_slice(header);
+    mask_copy(payload, mask_key, body);
+    Ok(len)
+}
+
+/// Writes `src` masked with `key` into `dst` (the same length): byte `i`
+/// is `src[i] ^ key[i % 4]`. The loop has [`apply_mask_offset`]'s shape,
+/// which the optimiser turns into vector XORs.
+fn mask_copy(src: &[u8], key: [u8; 4], dst: &mut [u8]) {
+    debug_assert_eq!(src.len(), dst.len());
+    let word = u64::from_ne_bytes([
+        key[0], key[1], key[2], key[3], key[0], key[1], key[2], key[3],
+    ]);
+    let mut blocks = dst.chunks_exact_mut(32);
+    let mut sources = src.chunks_exact(32);
+    for (block, source) in (&mut blocks).zip(&mut sources) {
+        for (lane, from) in block.chunks_exact_mut(8).zip(source.chunks_exact(8)) {
+            xor_word_from(lane, from, word);
+        }
+    }
+    let (rest, rest_src) = (blocks.into_remainder(), sources.remainder());
+    let mut words = rest.chunks_exact_mut(8);
+    let mut word_sources = rest_src.chunks_exact(8);
+    for (lane, from) in (&mut words).zip(&mut word_sources) {
+        xor_word_from(lane, from, word);
+    }
+    // Every step above was a multiple of 4 bytes: the key phase is 0.
+    let tail = words.into_remainder().iter_mut();
+    for ((b, s), m) in tail.zip(word_sources.remainder()).zip(key.iter().cycle()) {
+        *b = s ^ m;
+    }
+}
+
+#[inline(always)]
+fn xor_word_from(lane: &mut [u8], from: &[u8], word: u64) {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(from);
+    lane.copy_from_slice(&(u64::from_ne_bytes(bytes) ^ word).to_ne_bytes());
+}
+
 /// The vectored form of [`encode_frame`]: masks `payload` in place and
 /// returns the header, so that the caller writes `[header, payload]` with
 /// one vectored write and the payload is never copied. On error `payload`

@@ -23,7 +23,7 @@ use crate::request::{IntoUrl, RequestBuilder, RequestUrl};
 use crate::runtime::{BoxRead, BoxWrite, Runtime};
 use crate::session::ClientSession;
 use ahttp_proto::ws::deflate::{Compressor, Decompressor, DeflateConfig};
-use ahttp_proto::ws::frame::{encode_frame, Opcode};
+use ahttp_proto::ws::frame::{encode_frame_over, Opcode};
 use ahttp_proto::ws::handshake::ClientHandshake;
 use ahttp_proto::ws::message::{
     CloseCode, CloseState, Incoming, Message, MessageCodec, MessageKind, DEFAULT_MAX_MSG_SIZE,
@@ -532,7 +532,8 @@ impl<R: Runtime> ClientWebSocket<R> {
             })),
             writer: AsyncMutex::new(Writer {
                 io: Some(write),
-                buf: BytesMut::new(),
+                buf: Vec::new(),
+                end: 0,
                 written: 0,
                 deflate: deflate.map(Compressor::new),
             }),
@@ -605,18 +606,20 @@ impl<R: Runtime> ClientWebSocket<R> {
         self.finish_unfinished(writer).await?;
         {
             let mut codec = self.codec();
+            let mut frame = BytesMut::new();
             match codec.close_state() {
                 CloseState::Open => codec.encode(
                     &Message::Close(code.map(|c| (c, reason.to_owned()))),
                     mask_key(),
-                    &mut writer.buf,
+                    &mut frame,
                 ),
-                CloseState::CloseReceived => codec.encode_close_reply(mask_key(), &mut writer.buf),
+                CloseState::CloseReceived => codec.encode_close_reply(mask_key(), &mut frame),
                 CloseState::CloseSent | CloseState::Closed => return Ok(false),
             }
             .map_err(|e| {
                 Error::new(ErrorKind::Builder, "invalid close code or reason").with_source(e)
             })?;
+            writer.load(&frame);
             self.shared.closing.store(true, Ordering::Release);
         }
         self.write(writer).await?;

@@ -7,40 +7,46 @@ use super::*;
 /// The sending side: frames are encoded and written under this lock, so
 /// compressed messages go out in the order their compressor saw them.
 ///
-/// `buf[written..]` is what has not gone out yet of the last frame
+/// `buf[written..end]` is what has not gone out yet of the last frame
 /// encoded. A send dropped in the middle (under `select!` or a timeout)
 /// leaves it there, and the next holder of the lock writes it before a
 /// frame of its own: the connection never carries half a frame, and a
 /// compressed message the compressor has seen always reaches the peer.
+///
+/// `buf` keeps its length from frame to frame (the bytes past `end` are a
+/// previous frame's): a frame is encoded over them with
+/// [`encode_frame_over`], each payload byte masked as it is copied, with
+/// no zero-fill and no second pass.
 pub(super) struct Writer {
     /// `None` once closed.
     pub(super) io: Option<BoxWrite>,
-    pub(super) buf: BytesMut,
+    pub(super) buf: Vec<u8>,
+    pub(super) end: usize,
     pub(super) written: usize,
     pub(super) deflate: Option<Compressor>,
 }
 
 impl Writer {
-    /// Writes the rest of the buffer, then flushes (write_all and flush in
+    /// Writes the rest of the frame, then flushes (write_all and flush in
     /// one poll function, as a frame usually goes out in one poll); done,
-    /// the buffer is empty for the next frame.
+    /// the buffer is free for the next frame.
     #[inline]
     fn poll_write_out(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         let Some(io) = self.io.as_mut() else {
             return Poll::Ready(Err(closed_error()));
         };
         let result = loop {
-            if self.written == self.buf.len() {
+            if self.written == self.end {
                 break ready!(Pin::new(&mut *io).poll_flush(cx));
             }
-            match ready!(Pin::new(&mut *io).poll_write(cx, &self.buf[self.written..])) {
+            match ready!(Pin::new(&mut *io).poll_write(cx, &self.buf[self.written..self.end])) {
                 Ok(0) => break Err(std::io::ErrorKind::WriteZero.into()),
                 Ok(n) => self.written += n,
                 Err(e) => break Err(e),
             }
         };
         if result.is_ok() {
-            self.buf.clear();
+            self.end = 0;
             self.written = 0;
         }
         Poll::Ready(result.map_err(|e| crate::conn::io_error(e, "writing a WebSocket frame")))
@@ -50,13 +56,35 @@ impl Writer {
     /// so that a new frame can be encoded.
     #[inline]
     fn poll_unfinished(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        if self.written < self.buf.len() {
+        if self.written < self.end {
             self.poll_write_out(cx)
         } else {
-            self.buf.clear();
+            self.end = 0;
             self.written = 0;
             Poll::Ready(Ok(()))
         }
+    }
+
+    /// Encodes one masked frame as the next to write (the buffer is free:
+    /// [`poll_unfinished`](Self::poll_unfinished) ran).
+    fn encode(
+        &mut self,
+        opcode: Opcode,
+        rsv1: bool,
+        payload: &[u8],
+    ) -> std::result::Result<(), ahttp_proto::Error> {
+        self.end = encode_frame_over(opcode, true, rsv1, payload, mask_key(), &mut self.buf)?;
+        Ok(())
+    }
+
+    /// Makes `frame`, encoded elsewhere, the next to write (the buffer is
+    /// free).
+    pub(super) fn load(&mut self, frame: &[u8]) {
+        if self.buf.len() < frame.len() {
+            self.buf.resize(frame.len(), 0);
+        }
+        self.buf[..frame.len()].copy_from_slice(frame);
+        self.end = frame.len();
     }
 }
 
@@ -146,15 +174,9 @@ impl<R: Runtime> ClientWebSocket<R> {
         } else {
             (data, false)
         };
-        encode_frame(
-            kind.opcode(),
-            true,
-            rsv1,
-            payload,
-            mask_key(),
-            &mut writer.buf,
-        )
-        .map_err(ws_error)
+        writer
+            .encode(kind.opcode(), rsv1, payload)
+            .map_err(ws_error)
     }
 
     /// Sends any message: data, ping, pong or close (what the [`Sink`]
@@ -197,7 +219,7 @@ impl<R: Runtime> ClientWebSocket<R> {
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed_error());
         }
-        encode_frame(opcode, true, false, data, mask_key(), &mut writer.buf).map_err(|e| {
+        writer.encode(opcode, false, data).map_err(|e| {
             Error::new(
                 ErrorKind::Builder,
                 "a control frame carries at most 125 bytes",
