@@ -472,10 +472,6 @@ async fn lock<T>(mutex: &AsyncMutex<T>) -> futures_util::lock::MutexGuard<'_, T>
     }
 }
 
-fn mask_key() -> [u8; 4] {
-    fastrand::u32(..).to_ne_bytes()
-}
-
 fn ws_error(e: ahttp_proto::Error) -> Error {
     let code = CloseCode::for_error(&e).unwrap_or(CloseCode::PROTOCOL_ERROR);
     Error::new(
@@ -534,6 +530,7 @@ impl<R: Runtime> ClientWebSocket<R> {
                 io: Some(write),
                 buf: Vec::new(),
                 end: 0,
+                keys: send::MaskKeys::new(),
                 written: 0,
                 deflate: deflate.map(Compressor::new),
             }),
@@ -605,15 +602,16 @@ impl<R: Runtime> ClientWebSocket<R> {
         // A data frame a dropped send left half written goes out first.
         self.finish_unfinished(writer).await?;
         {
+            let key = writer.keys.next()?;
             let mut codec = self.codec();
             let mut frame = BytesMut::new();
             match codec.close_state() {
                 CloseState::Open => codec.encode(
                     &Message::Close(code.map(|c| (c, reason.to_owned()))),
-                    mask_key(),
+                    key,
                     &mut frame,
                 ),
-                CloseState::CloseReceived => codec.encode_close_reply(mask_key(), &mut frame),
+                CloseState::CloseReceived => codec.encode_close_reply(key, &mut frame),
                 CloseState::CloseSent | CloseState::Closed => return Ok(false),
             }
             .map_err(|e| {

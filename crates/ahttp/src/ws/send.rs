@@ -24,6 +24,45 @@ pub(super) struct Writer {
     pub(super) end: usize,
     pub(super) written: usize,
     pub(super) deflate: Option<Compressor>,
+    pub(super) keys: MaskKeys,
+}
+
+/// Mask keys for the frames a writer sends, from the operating system's
+/// random source: RFC 6455 (section 5.3) wants them unpredictable,
+/// "derived from a strong source of entropy", which a fast seeded
+/// generator such as aiohttp's Mersenne Twister is not. They are fetched
+/// 64 at a time, so a frame costs a load instead of a system call.
+pub(super) struct MaskKeys {
+    keys: [u8; 256],
+    next: usize,
+}
+
+impl MaskKeys {
+    pub(super) fn new() -> MaskKeys {
+        MaskKeys {
+            keys: [0; 256],
+            next: 256,
+        }
+    }
+
+    /// The next key; an error only when the random source fails.
+    #[inline]
+    pub(super) fn next(&mut self) -> Result<[u8; 4]> {
+        if self.next == self.keys.len() {
+            getrandom::fill(&mut self.keys).map_err(|e| {
+                Error::new(
+                    ErrorKind::Os,
+                    "no random mask key: the random source failed",
+                )
+                .with_source(e)
+            })?;
+            self.next = 0;
+        }
+        let mut key = [0; 4];
+        key.copy_from_slice(&self.keys[self.next..self.next + 4]);
+        self.next += 4;
+        Ok(key)
+    }
 }
 
 impl Writer {
@@ -67,13 +106,17 @@ impl Writer {
 
     /// Encodes one masked frame as the next to write (the buffer is free:
     /// [`poll_unfinished`](Self::poll_unfinished) ran).
+    #[inline]
     fn encode(
         &mut self,
         opcode: Opcode,
         rsv1: bool,
         payload: &[u8],
-    ) -> std::result::Result<(), ahttp_proto::Error> {
-        self.end = encode_frame_over(opcode, true, rsv1, payload, mask_key(), &mut self.buf)?;
+        map_err: impl FnOnce(ahttp_proto::Error) -> Error,
+    ) -> Result<()> {
+        let key = self.keys.next()?;
+        self.end =
+            encode_frame_over(opcode, true, rsv1, payload, key, &mut self.buf).map_err(map_err)?;
         Ok(())
     }
 
@@ -174,9 +217,7 @@ impl<R: Runtime> ClientWebSocket<R> {
         } else {
             (data, false)
         };
-        writer
-            .encode(kind.opcode(), rsv1, payload)
-            .map_err(ws_error)
+        writer.encode(kind.opcode(), rsv1, payload, ws_error)
     }
 
     /// Sends any message: data, ping, pong or close (what the [`Sink`]
@@ -219,7 +260,7 @@ impl<R: Runtime> ClientWebSocket<R> {
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed_error());
         }
-        writer.encode(opcode, false, data).map_err(|e| {
+        writer.encode(opcode, false, data, |e| {
             Error::new(
                 ErrorKind::Builder,
                 "a control frame carries at most 125 bytes",
@@ -316,5 +357,24 @@ impl<R: Runtime> Future for SendFrame<'_, R> {
                 SendState::Done => panic!("a WebSocket send polled after it completed"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MaskKeys;
+    use std::collections::HashSet;
+
+    #[test]
+    fn mask_keys_are_fresh_across_refills() {
+        let mut keys = MaskKeys::new();
+        // Three refills' worth: a stale or zeroed batch would repeat keys.
+        let drawn: Vec<[u8; 4]> = (0..192).map(|_| keys.next().unwrap()).collect();
+        let distinct: HashSet<_> = drawn.iter().collect();
+        // 192 draws from 2^32 keys collide with odds of about 4 in a million.
+        assert!(distinct.len() >= 191, "{} distinct of 192", distinct.len());
+        // A second writer's keys are its own.
+        let mut other = MaskKeys::new();
+        assert_ne!(other.next().unwrap(), drawn[0]);
     }
 }
