@@ -33,35 +33,37 @@ pub(super) struct Writer {
 /// generator such as aiohttp's Mersenne Twister is not. They are fetched
 /// 64 at a time, so a frame costs a load instead of a system call.
 pub(super) struct MaskKeys {
-    keys: [u8; 256],
+    keys: [[u8; 4]; 64],
     next: usize,
 }
 
 impl MaskKeys {
     pub(super) fn new() -> MaskKeys {
         MaskKeys {
-            keys: [0; 256],
-            next: 256,
+            keys: [[0; 4]; 64],
+            next: 64,
         }
     }
 
     /// The next key; an error only when the random source fails.
     #[inline]
     pub(super) fn next(&mut self) -> Result<[u8; 4]> {
-        if self.next == self.keys.len() {
-            getrandom::fill(&mut self.keys).map_err(|e| {
-                Error::new(
-                    ErrorKind::Os,
-                    "no random mask key: the random source failed",
-                )
-                .with_source(e)
-            })?;
-            self.next = 0;
+        if self.next >= self.keys.len() {
+            self.refill()?;
         }
-        let mut key = [0; 4];
-        key.copy_from_slice(&self.keys[self.next..self.next + 4]);
-        self.next += 4;
+        let key = self.keys[self.next];
+        self.next += 1;
         Ok(key)
+    }
+
+    #[cold]
+    fn refill(&mut self) -> Result<()> {
+        getrandom::fill(self.keys.as_flattened_mut()).map_err(|e| {
+            Error::new(ErrorKind::Os, "no random mask key: the random source failed")
+                .with_source(e)
+        })?;
+        self.next = 0;
+        Ok(())
     }
 }
 
