@@ -31,17 +31,17 @@ pub(super) struct Writer {
 /// random source: RFC 6455 (section 5.3) wants them unpredictable,
 /// "derived from a strong source of entropy", which a fast seeded
 /// generator such as aiohttp's Mersenne Twister is not. They are fetched
-/// 64 at a time, so a frame costs a load instead of a system call.
+/// 256 at a time (1 KiB), so a frame costs a load instead of a system call.
 pub(super) struct MaskKeys {
-    keys: [[u8; 4]; 64],
+    keys: [[u8; 4]; 256],
     next: usize,
 }
 
 impl MaskKeys {
     pub(super) fn new() -> MaskKeys {
         MaskKeys {
-            keys: [[0; 4]; 64],
-            next: 64,
+            keys: [[0; 4]; 256],
+            next: 256,
         }
     }
 
@@ -59,8 +59,11 @@ impl MaskKeys {
     #[cold]
     fn refill(&mut self) -> Result<()> {
         getrandom::fill(self.keys.as_flattened_mut()).map_err(|e| {
-            Error::new(ErrorKind::Os, "no random mask key: the random source failed")
-                .with_source(e)
+            Error::new(
+                ErrorKind::Os,
+                "no random mask key: the random source failed",
+            )
+            .with_source(e)
         })?;
         self.next = 0;
         Ok(())
@@ -370,11 +373,12 @@ mod tests {
     #[test]
     fn mask_keys_are_fresh_across_refills() {
         let mut keys = MaskKeys::new();
-        // Three refills' worth: a stale or zeroed batch would repeat keys.
-        let drawn: Vec<[u8; 4]> = (0..192).map(|_| keys.next().unwrap()).collect();
+        // Over two refills: a stale or zeroed batch would repeat keys.
+        let drawn: Vec<[u8; 4]> = (0..600).map(|_| keys.next().unwrap()).collect();
         let distinct: HashSet<_> = drawn.iter().collect();
-        // 192 draws from 2^32 keys collide with odds of about 4 in a million.
-        assert!(distinct.len() >= 191, "{} distinct of 192", distinct.len());
+        // 600 draws from 2^32 keys hold one repeat with odds of about 4 in
+        // 100,000, two with odds under one in a billion.
+        assert!(distinct.len() >= 599, "{} distinct of 600", distinct.len());
         // A second writer's keys are its own.
         let mut other = MaskKeys::new();
         assert_ne!(other.next().unwrap(), drawn[0]);
