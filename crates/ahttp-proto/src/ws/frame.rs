@@ -276,6 +276,26 @@ impl Frame {
     }
 }
 
+/// The header of a client frame (masked with `mask_key`) carrying
+/// `payload_len` bytes: what the three encoders below share.
+#[inline]
+fn client_header(
+    opcode: Opcode,
+    fin: bool,
+    rsv1: bool,
+    payload_len: usize,
+    mask_key: [u8; 4],
+) -> Result<EncodedHeader> {
+    FrameHeader {
+        fin,
+        rsv1,
+        opcode,
+        mask: Some(mask_key),
+        payload_len: payload_len as u64,
+    }
+    .encode()
+}
+
 /// Appends one client frame to `out`: the header with the mask key, then
 /// `payload` masked with it. On error (see [`FrameHeader::encode`]) nothing
 /// is written.
@@ -304,14 +324,7 @@ pub fn encode_frame(
     mask_key: [u8; 4],
     out: &mut BytesMut,
 ) -> Result<()> {
-    let header = FrameHeader {
-        fin,
-        rsv1,
-        opcode,
-        mask: Some(mask_key),
-        payload_len: payload.len() as u64,
-    }
-    .encode()?;
+    let header = client_header(opcode, fin, rsv1, payload.len(), mask_key)?;
     out.reserve(header.as_bytes().len() + payload.len());
     out.put_slice(header.as_bytes());
     let start = out.len();
@@ -354,14 +367,7 @@ pub fn encode_frame_over(
     mask_key: [u8; 4],
     out: &mut Vec<u8>,
 ) -> Result<usize> {
-    let header = FrameHeader {
-        fin,
-        rsv1,
-        opcode,
-        mask: Some(mask_key),
-        payload_len: payload.len() as u64,
-    }
-    .encode()?;
+    let header = client_header(opcode, fin, rsv1, payload.len(), mask_key)?;
     let header = header.as_bytes();
     let len = header.len() + payload.len();
     if out.len() < len {
@@ -434,14 +440,7 @@ pub fn encode_frame_vectored(
     payload: &mut [u8],
     mask_key: [u8; 4],
 ) -> Result<EncodedHeader> {
-    let header = FrameHeader {
-        fin,
-        rsv1,
-        opcode,
-        mask: Some(mask_key),
-        payload_len: payload.len() as u64,
-    }
-    .encode()?;
+    let header = client_header(opcode, fin, rsv1, payload.len(), mask_key)?;
     apply_mask(payload, mask_key);
     Ok(header)
 }
