@@ -36,6 +36,7 @@ on_every_runtime!(
     a_frame_cut_by_a_receive_timeout_resumes,
     a_cancelled_receive_loses_nothing,
     a_cancelled_send_leaves_no_half_frame,
+    after_cancelled_sends_pings_sends_and_the_close_arrive_whole,
     a_send_waits_for_a_busy_writer,
     several_senders_one_reader,
     two_receivers_share_the_messages,
@@ -543,6 +544,57 @@ async fn a_cancelled_send_leaves_no_half_frame<R: Runtime + Default>() {
     assert_eq!(frames[0].0, 0x2);
     assert!(frames[0].1 == big, "the cancelled message arrived altered");
     assert_eq!(frames[1], (0x1, b"after".to_vec()));
+}
+
+async fn after_cancelled_sends_pings_sends_and_the_close_arrive_whole<R: Runtime + Default>() {
+    // The writer reuses its buffer frame after frame. A 32 MiB send is cut
+    // half written by a timeout; a ping, a smaller message, another 32 MiB
+    // send dropped after its first poll, and close() follow. Each writes
+    // what the last left first, and the close frame goes in through the
+    // writer's `load`: the server gets every frame whole and in order,
+    // with no byte of a longer earlier frame in a shorter later one.
+    let (addr, sent) = raw_ws_server_in_parts(vec![(Vec::new(), Duration::from_millis(500))]);
+    let ws = ClientSession::<R>::new()
+        .ws_connect(ws_url(addr, "/"))
+        .timeout(ClientWSTimeout {
+            ws_close: Some(Duration::from_millis(200)),
+            ..ClientWSTimeout::default()
+        })
+        .connect()
+        .await
+        .unwrap();
+    let big: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
+    let rt = R::default();
+    {
+        let send = std::pin::pin!(ws.send_bytes(&big));
+        let timer = rt.sleep_until(rt.now() + Duration::from_millis(100));
+        if let futures_util::future::Either::Left(_) =
+            futures_util::future::select(send, timer).await
+        {
+            panic!("32 MiB went out with nobody reading");
+        }
+    }
+    ws.ping(b"pp").await.unwrap();
+    ws.send_bytes(&big[..70_000]).await.unwrap();
+    {
+        let mut send = std::pin::pin!(ws.send_bytes(&big));
+        assert!(
+            futures_util::poll!(send.as_mut()).is_pending(),
+            "32 MiB in one poll"
+        );
+    }
+    // The server never answers the close: close() gives up after ws_close.
+    let _ = ws.close(1000, "bye").await;
+    assert!(ws.send_str("late").await.is_err());
+    drop(ws);
+    let frames = client_frames(&sent.recv().unwrap());
+    let opcodes: Vec<u8> = frames.iter().map(|f| f.0).collect();
+    assert_eq!(opcodes, [0x2, 0x9, 0x2, 0x2, 0x8]);
+    assert!(frames[0].1 == big, "the first cancelled message altered");
+    assert_eq!(frames[1].1, b"pp");
+    assert!(frames[2].1 == big[..70_000], "the 70,000 bytes altered");
+    assert!(frames[3].1 == big, "the second cancelled message altered");
+    assert_eq!(&frames[4].1[..], b"\x03\xe8bye");
 }
 
 async fn a_send_waits_for_a_busy_writer<R: Runtime + Default>() {

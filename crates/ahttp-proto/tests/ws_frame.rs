@@ -559,6 +559,7 @@ fn encoded_frames_read_back_on_the_server() {
             assert_eq!([h.as_bytes(), &body].concat(), &out[6..]);
             // So does the reused-buffer form, over a longer frame's bytes
             // and into an empty buffer.
+            // `out` holds the 6-byte prefix: 9 bytes to spare here.
             let mut reused = vec![0xee; out.len() + 3];
             let n = encode_frame_over(opcode, fin, rsv1, &payload, key, &mut reused).unwrap();
             assert_eq!(&reused[..n], &out[6..]);
@@ -581,15 +582,17 @@ fn encoded_frames_read_back_on_the_server() {
 #[test]
 fn masking_while_copying_matches_every_length_and_key() {
     // Every length through the 32-byte blocks, the 8-byte words and the
-    // byte tail, each key byte distinct so a phase slip shows.
-    let key = [0x01, 0x20, 0x40, 0x80];
+    // byte tail, growing and then shrinking (each frame over a longer
+    // one's bytes), with keys whose bytes differ so a phase slip shows.
     let mut reused = Vec::new();
-    for len in 0..=200usize {
+    let lengths = (0..=200usize).chain((0..=200).rev());
+    for (round, len) in lengths.enumerate() {
+        let key = [round as u8, 0x20, 0x40 ^ len as u8, 0x80];
         let payload: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
         let mut out = BytesMut::new();
         encode_frame(Opcode::Binary, true, false, &payload, key, &mut out).unwrap();
         let n = encode_frame_over(Opcode::Binary, true, false, &payload, key, &mut reused).unwrap();
-        assert_eq!(&reused[..n], &out[..], "length {len}");
+        assert_eq!(&reused[..n], &out[..], "length {len}, round {round}");
     }
 }
 

@@ -602,16 +602,17 @@ impl<R: Runtime> ClientWebSocket<R> {
         // A data frame a dropped send left half written goes out first.
         self.finish_unfinished(writer).await?;
         {
-            let key = writer.keys.next()?;
             let mut codec = self.codec();
             let mut frame = BytesMut::new();
             match codec.close_state() {
                 CloseState::Open => codec.encode(
                     &Message::Close(code.map(|c| (c, reason.to_owned()))),
-                    key,
+                    writer.keys.next()?,
                     &mut frame,
                 ),
-                CloseState::CloseReceived => codec.encode_close_reply(key, &mut frame),
+                CloseState::CloseReceived => {
+                    codec.encode_close_reply(writer.keys.next()?, &mut frame)
+                }
                 CloseState::CloseSent | CloseState::Closed => return Ok(false),
             }
             .map_err(|e| {
@@ -647,7 +648,10 @@ impl<R: Runtime> ClientWebSocket<R> {
         let code = CloseCode::new(code);
         match self.send_close(Some(code), message).await {
             Ok(_) => {}
-            Err(e) if e.kind() == &ErrorKind::Builder => return Err(e),
+            // Nothing went out: the connection is as it was.
+            Err(e) if e.kind() == &ErrorKind::Builder || send::is_random_source_error(&e) => {
+                return Err(e)
+            }
             Err(_) => {
                 self.fail(
                     ErrorKind::ConnectionReset,

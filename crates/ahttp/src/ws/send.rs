@@ -16,7 +16,8 @@ use super::*;
 /// `buf` keeps its length from frame to frame (the bytes past `end` are a
 /// previous frame's): a frame is encoded over them with
 /// [`encode_frame_over`], each payload byte masked as it is copied, with
-/// no zero-fill and no second pass.
+/// no second pass and, once the buffer has grown to the frames' size, no
+/// zero-fill.
 pub(super) struct Writer {
     /// `None` once closed.
     pub(super) io: Option<BoxWrite>,
@@ -32,6 +33,8 @@ pub(super) struct Writer {
 /// "derived from a strong source of entropy", which a fast seeded
 /// generator such as aiohttp's Mersenne Twister is not. They are fetched
 /// 256 at a time (1 KiB), so a frame costs a load instead of a system call.
+/// (A process that forks with a batch half used would repeat its rest in
+/// the child; a WebSocket is not something to share across a fork.)
 pub(super) struct MaskKeys {
     keys: [[u8; 4]; 256],
     next: usize,
@@ -45,7 +48,8 @@ impl MaskKeys {
         }
     }
 
-    /// The next key; an error only when the random source fails.
+    /// The next key; an error (see [`is_random_source_error`]) only when
+    /// the random source fails.
     #[inline]
     pub(super) fn next(&mut self) -> Result<[u8; 4]> {
         if self.next >= self.keys.len() {
@@ -57,17 +61,26 @@ impl MaskKeys {
     }
 
     #[cold]
+    #[inline(never)]
     fn refill(&mut self) -> Result<()> {
-        getrandom::fill(self.keys.as_flattened_mut()).map_err(|e| {
-            Error::new(
-                ErrorKind::Os,
-                "no random mask key: the random source failed",
-            )
-            .with_source(e)
-        })?;
+        getrandom::fill(self.keys.as_flattened_mut()).map_err(random_source_error)?;
         self.next = 0;
         Ok(())
     }
+}
+
+fn random_source_error(e: getrandom::Error) -> Error {
+    Error::new(
+        ErrorKind::Os,
+        "no random mask key: the random source failed",
+    )
+    .with_source(e)
+}
+
+/// Whether `error` is [`MaskKeys::next`]'s: nothing was sent and the
+/// connection is as it was.
+pub(super) fn is_random_source_error(error: &Error) -> bool {
+    std::error::Error::source(error).is_some_and(|s| s.is::<getrandom::Error>())
 }
 
 impl Writer {
@@ -109,17 +122,18 @@ impl Writer {
         }
     }
 
-    /// Encodes one masked frame as the next to write (the buffer is free:
-    /// [`poll_unfinished`](Self::poll_unfinished) ran).
+    /// Encodes one frame masked with `key` as the next to write (the
+    /// buffer is free: [`poll_unfinished`](Self::poll_unfinished) ran).
     #[inline]
     fn encode(
         &mut self,
         opcode: Opcode,
         rsv1: bool,
         payload: &[u8],
+        key: [u8; 4],
         map_err: impl FnOnce(ahttp_proto::Error) -> Error,
     ) -> Result<()> {
-        let key = self.keys.next()?;
+        debug_assert_eq!(self.written, self.end, "a frame is still to go out");
         self.end =
             encode_frame_over(opcode, true, rsv1, payload, key, &mut self.buf).map_err(map_err)?;
         Ok(())
@@ -128,6 +142,7 @@ impl Writer {
     /// Makes `frame`, encoded elsewhere, the next to write (the buffer is
     /// free).
     pub(super) fn load(&mut self, frame: &[u8]) {
+        debug_assert_eq!(self.written, self.end, "a frame is still to go out");
         if self.buf.len() < frame.len() {
             self.buf.resize(frame.len(), 0);
         }
@@ -213,6 +228,9 @@ impl<R: Runtime> ClientWebSocket<R> {
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed_error());
         }
+        // The key first: once the compressor has seen the message, the
+        // message must go out (its context takes it in).
+        let key = writer.keys.next()?;
         let compressed;
         // RSV1 marks a compressed message (RFC 7692).
         let (payload, rsv1) = if use_deflate {
@@ -222,7 +240,7 @@ impl<R: Runtime> ClientWebSocket<R> {
         } else {
             (data, false)
         };
-        writer.encode(kind.opcode(), rsv1, payload, ws_error)
+        writer.encode(kind.opcode(), rsv1, payload, key, ws_error)
     }
 
     /// Sends any message: data, ping, pong or close (what the [`Sink`]
@@ -265,7 +283,8 @@ impl<R: Runtime> ClientWebSocket<R> {
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed_error());
         }
-        writer.encode(opcode, false, data, |e| {
+        let key = writer.keys.next()?;
+        writer.encode(opcode, false, data, key, |e| {
             Error::new(
                 ErrorKind::Builder,
                 "a control frame carries at most 125 bytes",
@@ -367,8 +386,18 @@ impl<R: Runtime> Future for SendFrame<'_, R> {
 
 #[cfg(test)]
 mod tests {
-    use super::MaskKeys;
+    use super::{is_random_source_error, random_source_error, MaskKeys};
     use std::collections::HashSet;
+
+    #[test]
+    fn a_random_source_failure_is_told_apart_from_io_errors() {
+        let error = random_source_error(getrandom::Error::UNSUPPORTED);
+        assert_eq!(error.kind(), &crate::ErrorKind::Os);
+        assert!(is_random_source_error(&error));
+        let io = crate::conn::io_error(std::io::ErrorKind::Other.into(), "writing");
+        assert_eq!(io.kind(), &crate::ErrorKind::Os);
+        assert!(!is_random_source_error(&io));
+    }
 
     #[test]
     fn mask_keys_are_fresh_across_refills() {
@@ -379,7 +408,8 @@ mod tests {
         // 600 draws from 2^32 keys hold one repeat with odds of about 4 in
         // 100,000, two with odds under one in a billion.
         assert!(distinct.len() >= 599, "{} distinct of 600", distinct.len());
-        // A second writer's keys are its own.
+        // A second writer's keys are its own (a false alarm once in 2^32
+        // runs).
         let mut other = MaskKeys::new();
         assert_ne!(other.next().unwrap(), drawn[0]);
     }
