@@ -519,6 +519,17 @@ fn client_frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
     frames
 }
 
+/// Starts sending `data` as a binary message and drops the send after
+/// 100 ms, half written: the server must not be reading yet.
+async fn send_cut_by_a_timeout<R: Runtime + Default>(ws: &ClientWebSocket<R>, data: &[u8]) {
+    let rt = R::default();
+    let send = std::pin::pin!(ws.send_bytes(data));
+    let timer = rt.sleep_until(rt.now() + Duration::from_millis(100));
+    if let futures_util::future::Either::Left(_) = futures_util::future::select(send, timer).await {
+        panic!("{} bytes went out with nobody reading", data.len());
+    }
+}
+
 async fn a_cancelled_send_leaves_no_half_frame<R: Runtime + Default>() {
     // The server reads nothing for 500 ms, so a 32 MiB send fills the
     // socket's buffers and is dropped by a 100 ms timeout half written.
@@ -527,16 +538,7 @@ async fn a_cancelled_send_leaves_no_half_frame<R: Runtime + Default>() {
     let (addr, sent) = raw_ws_server_in_parts(vec![(Vec::new(), Duration::from_millis(500))]);
     let ws = open::<R>(addr, "/").await;
     let big: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
-    let rt = R::default();
-    {
-        let send = std::pin::pin!(ws.send_bytes(&big));
-        let timer = rt.sleep_until(rt.now() + Duration::from_millis(100));
-        if let futures_util::future::Either::Left(_) =
-            futures_util::future::select(send, timer).await
-        {
-            panic!("32 MiB went out with nobody reading");
-        }
-    }
+    send_cut_by_a_timeout(&ws, &big).await;
     ws.send_str("after").await.unwrap();
     drop(ws);
     let frames = client_frames(&sent.recv().unwrap());
@@ -564,16 +566,7 @@ async fn after_cancelled_sends_pings_sends_and_the_close_arrive_whole<R: Runtime
         .await
         .unwrap();
     let big: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
-    let rt = R::default();
-    {
-        let send = std::pin::pin!(ws.send_bytes(&big));
-        let timer = rt.sleep_until(rt.now() + Duration::from_millis(100));
-        if let futures_util::future::Either::Left(_) =
-            futures_util::future::select(send, timer).await
-        {
-            panic!("32 MiB went out with nobody reading");
-        }
-    }
+    send_cut_by_a_timeout(&ws, &big).await;
     ws.ping(b"pp").await.unwrap();
     ws.send_bytes(&big[..70_000]).await.unwrap();
     {
