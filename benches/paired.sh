@@ -3,9 +3,9 @@
 # and client B (in turn first) against the same server, server and clients
 # on core 0 (SERVER_CPU moves the server). Prints each client's median CPU
 # µs per request or message, the median and quartiles of the per-round
-# ratios A/B, and in how many rounds A used less CPU than B. Single medians move by about 1 µs
-# from run to run on this machine; the per-round ratio does not share that
-# drift.
+# ratios A/B, and in how many rounds A used less CPU than B. Single
+# medians move by about 1 µs from run to run on this machine; the
+# per-round ratio does not share that drift.
 #
 #   KIND=http (default): keep-alive GETs against hyper's server, N=20000
 #     per run, MODE=seq or c64; A=ahttp-tokio, B=hyper, 40 rounds.

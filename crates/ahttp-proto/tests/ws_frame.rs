@@ -558,8 +558,8 @@ fn encoded_frames_read_back_on_the_server() {
             let h = encode_frame_vectored(opcode, fin, rsv1, &mut body, key).unwrap();
             assert_eq!([h.as_bytes(), &body].concat(), &out[6..]);
             // So does the reused-buffer form, over a longer frame's bytes
-            // and into an empty buffer.
-            // `out` holds the 6-byte prefix: 9 bytes to spare here.
+            // (`out` holds the 6-byte prefix: 9 bytes to spare) and into an
+            // empty buffer.
             let mut reused = vec![0xee; out.len() + 3];
             let n = encode_frame_over(opcode, fin, rsv1, &payload, key, &mut reused).unwrap();
             assert_eq!(&reused[..n], &out[6..]);

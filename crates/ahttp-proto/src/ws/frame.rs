@@ -342,7 +342,7 @@ pub fn encode_frame(
 /// Each payload byte is read once and written once, masked: no fill and
 /// no copy before the mask (which [`encode_frame`] needs, since safe code
 /// cannot append to a buffer's uninitialised room any other way). On a
-/// 1 KiB echo this is about 190 instructions fewer per frame (see
+/// 1 KiB echo this is about 150 instructions fewer per frame (see
 /// docs/benchmarks.md); on 64 KiB frames it saves a pass over the payload.
 ///
 /// ```
